@@ -1,0 +1,84 @@
+"""Write outputs atomically: to a temporary sibling first, then rename into place.
+
+An interrupted run therefore leaves either the previous complete output or
+nothing, never a half-written file or folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from rotordx.exceptions import ParameterError
+
+__all__ = ["atomic_dir", "atomic_file", "write_text_atomic"]
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
+
+    The temporary file is removed if the body raises.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    with atomic_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; move it to ``path`` on success.
+
+    Parameters
+    ----------
+    path : path-like
+        The final folder.
+    force : bool
+        Replace an existing non-empty ``path``. Without it an existing
+        non-empty folder is an error and is left untouched.
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` exists, is not empty and ``force`` is false, or is a file.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ParameterError(f"{path} exists and is not a folder")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise ParameterError(
+            f"{path} already exists and is not empty; choose another folder or pass --force "
+            "to replace it"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if path.exists():
+        old = path.parent / f".{path.name}.old-{os.getpid()}"
+        os.replace(path, old)
+    os.replace(tmp, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

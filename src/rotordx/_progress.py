@@ -1,0 +1,47 @@
+"""Rich progress display for training epochs (stderr, so --json stdout stays clean)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+
+@contextlib.contextmanager
+def epoch_progress(label: str, *, total: int, enabled: bool = True) -> Iterator[Callable]:
+    """Yield an ``on_epoch(epoch, history)`` callback that advances a progress bar."""
+    if not enabled:
+        yield lambda epoch, history: None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=total, status="")
+
+        def on_epoch(epoch: int, history) -> None:
+            bar.update(
+                task,
+                completed=epoch,
+                status=(
+                    f"loss {history.train_loss[-1]:.4f}  val acc "
+                    f"{history.valid_accuracy[-1] * 100:.2f}%  best {history.best_epoch}"
+                ),
+            )
+
+        yield on_epoch
+        # Early stopping: show the bar as finished at the epoch it stopped.
+        bar.update(task, total=bar.tasks[0].completed)

@@ -1,0 +1,107 @@
+"""Figures a person looks at: loss curves and confusion matrices (matplotlib, PNG)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rotordx._atomic import atomic_file
+
+__all__ = ["plot_confusion_matrix", "plot_loss_curve"]
+
+
+def _figure(*args, **kwargs):
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt, plt.subplots(*args, **kwargs)
+
+
+def _save(fig, path: str | os.PathLike[str]) -> Path:
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def plot_loss_curve(
+    path: str | os.PathLike[str],
+    *,
+    train_loss: Sequence[float],
+    valid_loss: Sequence[float],
+    valid_accuracy: Sequence[float] | None = None,
+    best_epoch: int | None = None,
+    title: str = "",
+) -> Path:
+    """Train and validation loss per epoch, validation accuracy on a second axis."""
+    _, (fig, ax) = _figure(figsize=(7, 4.2))
+    epochs = np.arange(1, len(train_loss) + 1)
+    ax.plot(epochs, train_loss, label="train loss", color="tab:blue")
+    ax.plot(epochs, valid_loss, label="validation loss", color="tab:orange")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("cross-entropy loss")
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    if valid_accuracy is not None:
+        ax2 = ax.twinx()
+        ax2.plot(
+            epochs,
+            np.asarray(valid_accuracy) * 100,
+            label="validation accuracy",
+            color="tab:green",
+            alpha=0.8,
+        )
+        ax2.set_ylabel("validation accuracy (%)")
+        h2, l2 = ax2.get_legend_handles_labels()
+        handles, labels = handles + h2, labels + l2
+    if best_epoch:
+        line = ax.axvline(best_epoch, color="grey", linestyle="--", linewidth=1)
+        handles, labels = [*handles, line], [*labels, f"best epoch ({best_epoch})"]
+    ax.legend(handles, labels, loc="center right", fontsize=8)
+    ax.set_title(title or "Training history")
+    if len(epochs) == 1:
+        ax.set_xticks([1])
+    return _save(fig, path)
+
+
+def plot_confusion_matrix(
+    path: str | os.PathLike[str],
+    *,
+    matrix: Sequence[Sequence[int]],
+    classes: Sequence[str],
+    title: str = "",
+) -> Path:
+    """Confusion matrix: colour = share of the true class, text = share and count."""
+    cm = np.asarray(matrix, dtype=float)
+    rows = cm.sum(axis=1, keepdims=True)
+    share = np.divide(cm, rows, out=np.zeros_like(cm), where=rows > 0)
+    k = len(classes)
+    _, (fig, ax) = _figure(figsize=(1.3 * k + 2.2, 1.2 * k + 1.6))
+    im = ax.imshow(share * 100, cmap="Blues", vmin=0, vmax=100)
+    for i in range(k):
+        for j in range(k):
+            ax.text(
+                j,
+                i,
+                f"{share[i, j] * 100:.1f}%\n{int(cm[i, j])}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if share[i, j] > 0.6 else "black",
+            )
+    ax.set_xticks(range(k), classes, rotation=30, ha="right")
+    ax.set_yticks(range(k), classes)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    fig.colorbar(im, ax=ax, label="% of true class", fraction=0.046, pad=0.04)
+    acc = np.trace(cm) / cm.sum() * 100 if cm.sum() else float("nan")
+    ax.set_title(f"{title} (accuracy {acc:.2f}%)" if title else f"accuracy {acc:.2f}%")
+    return _save(fig, path)

@@ -1,0 +1,34 @@
+"""Shared fixtures: small simulated KAMP groups written once per session."""
+
+from __future__ import annotations
+
+import os
+
+# Keep torch to one thread in tests: 2-core CI machines, many small models.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import pytest
+
+from rotordx.io import write_kamp_group
+from rotordx.simulate import TestbedConfig, simulate_testbed
+
+#: Short recordings: 12 s gives 11,986 preprocessed samples per class.
+SMALL_SECONDS = 12.0
+SMALL_SPLIT = "3000,1000,1000"
+
+
+@pytest.fixture(scope="session")
+def small_group_dir(tmp_path_factory):
+    """A 12 s simulated KAMP group (g1_sensor1..4.csv)."""
+    d = tmp_path_factory.mktemp("kamp_small")
+    write_kamp_group(d, simulate_testbed(TestbedConfig(seconds=SMALL_SECONDS), seed=0), group=1)
+    return d
+
+
+@pytest.fixture(scope="session")
+def other_group_dir(tmp_path_factory):
+    """Another 12 s group with a different seed and speed (for evaluate)."""
+    d = tmp_path_factory.mktemp("kamp_other")
+    cfg = TestbedConfig(seconds=SMALL_SECONDS, rpm=1750.0)
+    write_kamp_group(d, simulate_testbed(cfg, seed=1), group=1)
+    return d
