@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import asdict
 
 import pytest
 import torch
 
 from rotordx.bundle import load_bundle, save_bundle
 from rotordx.exceptions import BundleError
-from rotordx.models import build_model
+from rotordx.models import build_model, make_classifier
 from rotordx.preprocess import PreprocessConfig
 from rotordx.signal import MinMaxScaling
 
@@ -18,20 +19,14 @@ CLASSES = ("normal", "type1", "type2", "type3")
 
 
 def _save(tmp_path, name="cnn"):
-    torch.manual_seed(0)
-    m = build_model(name)
-    m.eval()
+    clf = make_classifier(name)
+    clf.module = build_model(name, seed=0)
+    clf.module.eval()
+    clf.is_fitted = True
     scaler = MinMaxScaling((0.0, 1.0, 2.0, 3.0), (1.0, 2.0, 3.0, 4.0))
-    save_bundle(
-        tmp_path,
-        model=m,
-        model_name=name,
-        model_args={},
-        classes=CLASSES,
-        preprocess=PreprocessConfig(duration=100.0),
-        scaler=scaler,
-    )
-    return m, scaler
+    spec = {"preprocess": asdict(PreprocessConfig(duration=100.0)), "scaler": scaler.to_dict()}
+    save_bundle(tmp_path, classifier=clf, classes=CLASSES, input=spec)
+    return clf.module, scaler
 
 
 @pytest.mark.parametrize("name", ["dnn", "cnn", "rnn"])
@@ -65,7 +60,7 @@ def test_wrong_json_and_version(tmp_path):
     manifest.write_text(json.dumps({**good, "version": 99}))
     with pytest.raises(BundleError, match="bundle version 99"):
         load_bundle(tmp_path)
-    manifest.write_text(json.dumps({**good, "model": {"name": "gpt", "args": {}}}))
+    manifest.write_text(json.dumps({**good, "model": {"name": "gpt", "meta": {}}}))
     with pytest.raises(BundleError, match="unknown model 'gpt'"):
         load_bundle(tmp_path)
 
@@ -74,10 +69,11 @@ def test_weights_of_another_model(tmp_path):
     _save(tmp_path, "cnn")
     manifest = tmp_path / "bundle.json"
     good = json.loads(manifest.read_text())
-    manifest.write_text(json.dumps({**good, "model": {"name": "dnn", "args": {}}}))
-    with pytest.raises(BundleError, match="does not fit model 'dnn'"):
+    manifest.write_text(json.dumps({**good, "model": {**good["model"], "name": "dnn"}}))
+    with pytest.raises(BundleError, match="do not fit model 'dnn'"):
         load_bundle(tmp_path)
-    manifest.write_text(json.dumps({**good, "model": {"name": "cnn", "args": {"channels": 50}}}))
+    meta = {**good["model"]["meta"], "module_args": {"channels": 50}}
+    manifest.write_text(json.dumps({**good, "model": {"name": "cnn", "meta": meta}}))
     with pytest.raises(BundleError, match=r"tensor 'conv1.0.weight' has shape \(100, 1, 2\)"):
         load_bundle(tmp_path)
 

@@ -63,7 +63,7 @@ def test_dropout_active_only_in_training():
 
 
 def test_unknown_model():
-    with pytest.raises(ParameterError, match="unknown model 'svm'; expected one of dnn, cnn, rnn"):
+    with pytest.raises(ParameterError, match="unknown model 'svm'; expected one of dnn, cnn"):
         build_model("svm")
 
 

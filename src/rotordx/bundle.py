@@ -1,23 +1,27 @@
-"""Model bundles: safetensors weights + a JSON description. Loading runs no code.
+"""Model bundles: safetensors arrays + a JSON description. Loading runs no code.
 
 A bundle is a folder with
 
 ``model.safetensors``
-    The state dict (tensors only; safetensors cannot hold code).
+    The classifier's arrays (network weights, tree arrays, MiniRocket
+    parameters...). safetensors holds tensors only; it cannot hold code.
 ``bundle.json``
-    What is needed to rebuild the model and feed it the same inputs it was
-    trained on: the model's registry name and constructor arguments, class
-    names, and the preprocessing parameters (grid rate, moving-average
-    length, scaler minima and maxima).
+    Everything needed to rebuild the classifier and feed it the same inputs it
+    was trained on: the model's registry name and metadata, the protocol, class
+    names, and the input specification (seed protocol: grid rate,
+    moving-average length, scaler minima and maxima; window protocol: sample
+    rate, window, hop, channel count).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rotordx import __version__
 from rotordx._atomic import atomic_file, write_text_atomic
@@ -28,71 +32,101 @@ from rotordx.signal import MinMaxScaling
 __all__ = ["BUNDLE_FORMAT", "BUNDLE_VERSION", "Bundle", "load_bundle", "save_bundle"]
 
 BUNDLE_FORMAT = "rotordx-bundle"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
 WEIGHTS = "model.safetensors"
 MANIFEST = "bundle.json"
+_WINDOW_KEYS = ("fs", "window", "hop", "n_channels")
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """A loaded bundle: the model in eval mode and everything to feed it."""
+    """A loaded bundle: the fitted classifier and everything to feed it."""
 
-    model: Any
+    classifier: Any
     model_name: str
-    model_args: dict
+    protocol: str
     classes: tuple[str, ...]
-    preprocess: PreprocessConfig
-    scaler: MinMaxScaling
+    input: dict
     extra: dict
+
+    @property
+    def model(self):
+        """The torch module of a network classifier."""
+        return self.classifier.module
+
+    @property
+    def preprocess(self) -> PreprocessConfig:
+        """Seed protocol: the preprocessing settings."""
+        return PreprocessConfig(**self.input["preprocess"])
+
+    @property
+    def scaler(self) -> MinMaxScaling:
+        """Seed protocol: the min-max scaler."""
+        return MinMaxScaling.from_dict(self.input["scaler"])
 
 
 def save_bundle(
     directory: str | os.PathLike[str],
     *,
-    model: Any,
-    model_name: str,
-    model_args: dict,
+    classifier: Any,
     classes: tuple[str, ...],
-    preprocess: PreprocessConfig,
-    scaler: MinMaxScaling,
+    input: dict,
     extra: dict | None = None,
 ) -> Path:
-    """Write ``model.safetensors`` and ``bundle.json`` into ``directory``."""
-    from safetensors.torch import save_file
+    """Write ``model.safetensors`` and ``bundle.json`` for a fitted classifier."""
+    from safetensors.numpy import save_file
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
+    arrays, meta = classifier.get_state()
+    arrays = {k: np.require(v, requirements="C") for k, v in arrays.items()}  # keeps 0-d
     with atomic_file(directory / WEIGHTS) as tmp:
-        save_file(state, str(tmp), metadata={"format": BUNDLE_FORMAT})
+        save_file(arrays, str(tmp), metadata={"format": BUNDLE_FORMAT})
     manifest = {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
         "rotordx_version": __version__,
-        "model": {"name": model_name, "args": model_args},
+        "model": {"name": classifier.name, "meta": meta},
+        "protocol": classifier.protocol,
         "classes": list(classes),
-        "preprocess": asdict(preprocess),
-        "scaler": scaler.to_dict(),
+        "input": input,
         "extra": extra or {},
     }
     write_text_atomic(directory / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     return directory
 
 
+def _check_input(protocol: str, spec: Any) -> dict:
+    if not isinstance(spec, dict):
+        raise ValueError("'input' must be an object")
+    if protocol == "seed":
+        PreprocessConfig(**spec["preprocess"])
+        MinMaxScaling.from_dict(spec["scaler"])
+    elif protocol == "window":
+        missing = [k for k in _WINDOW_KEYS if k not in spec]
+        if missing:
+            raise ValueError(f"'input' lacks {', '.join(missing)}")
+        if not (float(spec["fs"]) > 0 and int(spec["window"]) > 0 and int(spec["hop"]) > 0):
+            raise ValueError("'input' needs positive fs, window and hop")
+    else:
+        raise ValueError(f"unknown protocol {protocol!r}")
+    return spec
+
+
 def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
-    """Rebuild the model saved in ``directory`` and load its weights.
+    """Rebuild the classifier saved in ``directory``.
 
     Raises
     ------
     BundleError
         If a file is missing, the JSON is malformed or of another format or
-        version, the model name is unknown, or the weights do not fit the
-        model (missing, unexpected or mis-shaped tensors).
+        version, the model name is unknown, or the arrays do not fit the model
+        (missing, unexpected or mis-shaped tensors).
     """
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    from safetensors.numpy import load_file
 
-    from rotordx.models import build_model
+    from rotordx.models import classifier_from_state
 
     directory = Path(directory)
     if not directory.is_dir():
@@ -112,42 +146,32 @@ def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
             f"reads version {BUNDLE_VERSION}"
         )
     try:
-        name = manifest["model"]["name"]
-        args = dict(manifest["model"]["args"])
+        name = str(manifest["model"]["name"])
+        meta = dict(manifest["model"]["meta"])
+        protocol = str(manifest["protocol"])
         classes = tuple(str(c) for c in manifest["classes"])
-        preprocess = PreprocessConfig(**manifest["preprocess"])
-        scaler = MinMaxScaling.from_dict(manifest["scaler"])
-        model = build_model(name, **args)
+        spec = _check_input(protocol, manifest["input"])
     except (KeyError, TypeError, ValueError, ParameterError) as exc:
         raise BundleError(f"{directory / MANIFEST}: invalid content ({exc})") from exc
     try:
-        state = load_file(str(directory / WEIGHTS))
+        arrays = load_file(str(directory / WEIGHTS))
     except (SafetensorError, OSError, ValueError) as exc:
         raise BundleError(
             f"{directory / WEIGHTS}: not a readable safetensors file ({exc})"
         ) from exc
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
+    try:
+        classifier = classifier_from_state(name, arrays, meta)
+    except ParameterError as exc:
+        raise BundleError(f"{directory}: {exc}") from exc
+    if classifier.protocol != protocol:
         raise BundleError(
-            f"{directory / WEIGHTS}: does not fit model {name!r} "
-            f"(missing: {missing[:5]}, unexpected: {unexpected[:5]})"
+            f"{directory / MANIFEST}: model {name!r} does not use protocol {protocol!r}"
         )
-    for key, tensor in expected.items():
-        if tuple(state[key].shape) != tuple(tensor.shape):
-            raise BundleError(
-                f"{directory / WEIGHTS}: tensor {key!r} has shape {tuple(state[key].shape)}, "
-                f"model {name!r} expects {tuple(tensor.shape)}"
-            )
-    model.load_state_dict(state)
-    model.eval()
     return Bundle(
-        model=model,
+        classifier=classifier,
         model_name=name,
-        model_args=args,
+        protocol=protocol,
         classes=classes,
-        preprocess=preprocess,
-        scaler=scaler,
+        input=spec,
         extra=dict(manifest.get("extra", {})),
     )

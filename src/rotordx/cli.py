@@ -32,6 +32,7 @@ DEFAULT_THREADS = (
     else max(1, os.cpu_count() or 1)
 )
 
+SEED_SPLIT_DEFAULT = (60_000, 20_000, 20_000)
 Seed = Annotated[int, typer.Option(help="Random seed; the same seed gives the same numbers.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
 
@@ -136,48 +137,75 @@ def preprocess(
 @app.command()
 @_handle_errors
 def train(
-    data: Annotated[Path, typer.Argument(help="KAMP group folder or preprocessed .parquet.")],
-    model: Annotated[str, typer.Option(help="dnn | cnn | rnn (the seed's models).")] = "dnn",
+    data: Annotated[
+        Path,
+        typer.Argument(help="KAMP group folder (or, for seed models, a preprocessed .parquet)."),
+    ],
+    model: Annotated[
+        str,
+        typer.Option(
+            help="features | wdcnn | lstm | minirocket (windowed "
+            "protocol) or dnn | cnn | rnn (seed protocol)."
+        ),
+    ] = "dnn",
     out: Annotated[Path, typer.Option(help="Run folder to create.")] = Path("runs/model"),
-    max_epochs: Annotated[int, typer.Option(help="Upper limit of epochs.")] = 1000,
+    max_epochs: Annotated[
+        int | None,
+        typer.Option(help="Upper limit of epochs (torch models; seed 1000, windowed 60)."),
+    ] = None,
     patience: Annotated[
-        int, typer.Option(help="Stop after this many epochs without a better validation accuracy.")
-    ] = 50,
-    batch_size: Annotated[int, typer.Option(help="Training batch size.")] = 5000,
+        int | None,
+        typer.Option(
+            help="Stop after this many epochs without a "
+            "better validation accuracy (seed 50, "
+            "windowed 10)."
+        ),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Training batch size (seed 5000, windowed 64).")
+    ] = None,
     split: Annotated[
-        str, typer.Option(help="Per-class train,valid,test samples.")
+        str, typer.Option(help="Seed protocol: per-class train,valid,test samples.")
     ] = "60000,20000,20000",
+    window: Annotated[int, typer.Option(help="Windowed protocol: samples per window.")] = 1024,
+    hop: Annotated[int, typer.Option(help="Windowed protocol: samples between windows.")] = 256,
     threads: Annotated[int, typer.Option(help="Torch threads.")] = DEFAULT_THREADS,
     group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
     seed: Seed = 0,
     force: Force = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Train a seed model (seed protocol) and write a run folder."""
+    """Train a model and write a run folder (bundle, metrics, figures)."""
+    from rotordx.models import default_train_config, protocol_of
     from rotordx.runs import train_run
+    from rotordx.windows import WindowConfig
 
-    cfg = _train_config(
-        max_epochs=max_epochs, patience=patience, batch_size=batch_size, seed=seed, threads=threads
+    protocol = protocol_of(model)
+    cfg = default_train_config(
+        model,
+        max_epochs=max_epochs,
+        patience=patience,
+        batch_size=batch_size,
+        seed=seed,
+        threads=threads,
     )
     m = train_run(
         data,
         model=model,
         out=out,
         train_config=cfg,
-        split=_parse_split(split),
+        split=_parse_split(split) if protocol == "seed" else SEED_SPLIT_DEFAULT,
+        window=WindowConfig(window=window, hop=hop) if protocol == "window" else None,
         group=group,
         force=force,
         progress=not quiet,
     )
+    epochs = f"  epochs {m['epochs_run']} (best {m['best_epoch']})" if m.get("epochs_run") else ""
     typer.echo(
-        f"{model}: test accuracy {m['accuracy'] * 100:.2f}%  macro-F1 "
-        f"{m['macro_f1']:.4f}  epochs {m['epochs_run']} (best {m['best_epoch']})  "
-        f"{m['seconds']:.1f} s"
+        f"{model} ({protocol} protocol): test accuracy {m['accuracy'] * 100:.2f}%  "
+        f"macro-F1 {m['macro_f1']:.4f}{epochs}  {m['seconds']:.1f} s"
     )
-    typer.echo(
-        f"wrote {out}/ (model.safetensors, bundle.json, metrics.json, "
-        "loss_curve.png, confusion_matrix.png)"
-    )
+    typer.echo(f"wrote {out}/")
 
 
 def _print_scores(m: dict) -> None:
@@ -274,6 +302,176 @@ def demo(
         )
     Console().print(t)
     typer.echo(f"runs, figures and summary in {out}/")
+
+
+@app.command()
+@_handle_errors
+def compare(
+    data: Annotated[
+        Path | None, typer.Argument(help="KAMP group folder; omitted: simulate one.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for compare.json/.md/.png.")] = Path(
+        "rotordx-compare"
+    ),
+    models: Annotated[
+        str, typer.Option(help="Comma-separated model names.")
+    ] = "features,wdcnn,lstm,minirocket,dnn,cnn,rnn",
+    shift: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Also test under a shifted condition "
+            "of the simulator: speed, severity, "
+            "noise (repeatable)."
+        ),
+    ] = None,
+    window: Annotated[int, typer.Option(help="Samples per window.")] = 1024,
+    hop: Annotated[int, typer.Option(help="Samples between training windows.")] = 256,
+    seconds: Annotated[float, typer.Option(help="Simulated seconds (no DATA / shift).")] = 140.0,
+    rpm: Annotated[float, typer.Option(help="Simulated running speed (no DATA / shift).")] = 1800.0,
+    seed_epochs: Annotated[int, typer.Option(help="Epoch limit of the seed models.")] = 15,
+    seed_patience: Annotated[int, typer.Option(help="Patience of the seed models.")] = 5,
+    split: Annotated[
+        str, typer.Option(help="Seed protocol: per-class train,valid,test.")
+    ] = "60000,20000,20000",
+    threads: Annotated[int, typer.Option(help="Torch threads.")] = DEFAULT_THREADS,
+    seed: Seed = 0,
+    force: Force = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
+) -> None:
+    """Train every model on the same splits; table of accuracy, time and size (+ shifts)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rotordx.compare import write_comparison
+    from rotordx.windows import WindowConfig
+
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    result = write_comparison(
+        out,
+        data=data,
+        models=names,
+        shifts=tuple(shift or ()),
+        window=WindowConfig(window=window, hop=hop),
+        seconds=seconds,
+        rpm=rpm,
+        seed=seed,
+        threads=threads,
+        seed_epochs=seed_epochs,
+        seed_patience=seed_patience,
+        seed_split_sizes=_parse_split(split),
+        force=force,
+        progress=not quiet,
+    )
+    console = Console()
+    t = Table(title=f"models on the same splits ({result['data']})")
+    for col in (
+        "model",
+        "protocol",
+        "accuracy",
+        "macro-F1",
+        "train s",
+        "µs / input",
+        "input",
+        "size",
+    ):
+        t.add_column(col, justify="left" if col in ("model", "protocol", "input") else "right")
+    for r in result["rows"]:
+        t.add_row(
+            r["model"],
+            r["protocol"],
+            f"{r['accuracy'] * 100:.2f}%",
+            f"{r['macro_f1']:.4f}",
+            f"{r['train_seconds']:.1f}",
+            f"{r['inference_us']:.1f}",
+            r["input"],
+            f"{r['model_bytes'] / 1024:.0f} KiB",
+        )
+    console.print(t)
+    if result["shift"]:
+        names = [k for k in result["shift"][0] if k in names]
+        st = Table(title="trained at the base condition, tested on new recordings")
+        st.add_column("condition")
+        st.add_column("rpm", justify="right")
+        for n in names:
+            st.add_column(n, justify="right")
+        for r in result["shift"]:
+            st.add_row(r["condition"], f"{r['rpm']:.0f}", *(f"{r[n] * 100:.1f}%" for n in names))
+        console.print(st)
+    typer.echo(
+        f"wrote {out}/compare.md, compare.json, compare.png ({result['seconds_total']:.0f} s)"
+    )
+
+
+@app.command()
+@_handle_errors
+def diagnose(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder written by `rotordx train`.")],
+    recordings: Annotated[
+        list[Path],
+        typer.Argument(
+            help="KAMP group folders (one diagnosis "
+            "per state column) or CSV/Parquet "
+            "files with one column per channel."
+        ),
+    ],
+    column: Annotated[
+        str | None, typer.Option(help="Only this KAMP column (normal, type1, type2, type3).")
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(help="Sample rate in Hz of CSV/Parquet files without a time column."),
+    ] = None,
+    plots: Annotated[Path | None, typer.Option(help="Folder for the spectrum plots.")] = Path(
+        "rotordx-diagnosis"
+    ),
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not draw plots.")] = False,
+    thresholds: Annotated[
+        str,
+        typer.Option(
+            help="Severity zones: group2_rigid, group2_flexible, group1_rigid, group1_flexible."
+        ),
+    ] = "group2_rigid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Diagnose recordings segment by segment, with the physical evidence behind each verdict."""
+    from rotordx.bundle import load_bundle
+    from rotordx.diagnose import diagnose as run_diagnosis
+    from rotordx.diagnose import load_recordings, plot_diagnosis
+
+    bundle = load_bundle(run_dir)
+    fs = float(bundle.input["fs"]) if bundle.protocol == "window" else bundle.preprocess.fs
+    results = []
+    for path in recordings:
+        for rec in load_recordings(path, fs=fs, rate=rate, column=column):
+            d = run_diagnosis(bundle, rec, thresholds=thresholds)
+            item = d.to_dict()
+            if plots is not None and not no_plots:
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in rec.name)
+                item["plot"] = str(plot_diagnosis(plots / f"{safe.strip('_')}.png", rec, d))
+            results.append(item)
+    if as_json:
+        typer.echo(
+            json.dumps({"model": bundle.model_name, "run": str(run_dir), "diagnoses": results})
+        )
+        return
+    from collections import Counter
+
+    for r in results:
+        agree = "physics agrees" if r["physics_agrees"] else f"physics reads {r['physics_verdict']}"
+        typer.echo(
+            f"{r['source']}: {r['verdict']} ({r['meaning']}), p = "
+            f"{r['probability']:.2f}, {r['rpm']:.0f} rpm, {agree}"
+        )
+        counts = Counter(s["label"] for s in r["segments"])
+        seg_len = r["segments"][0]["end_s"] - r["segments"][0]["start_s"]
+        typer.echo(
+            f"  {len(r['segments'])} segments of {seg_len:.2f} s: "
+            + ", ".join(f"{k} {v}" for k, v in counts.most_common())
+        )
+        for line in r["summary"]:
+            typer.echo(f"  - {line}")
+        if "plot" in r:
+            typer.echo(f"  plot: {r['plot']}")
 
 
 #: Demo defaults: short enough for a few minutes on 2 cores (see docs/pipeline.md).

@@ -10,7 +10,7 @@ import numpy as np
 
 from rotordx._atomic import atomic_file
 
-__all__ = ["plot_confusion_matrix", "plot_loss_curve"]
+__all__ = ["plot_confusion_matrix", "plot_feature_importance", "plot_loss_curve"]
 
 
 def _figure(*args, **kwargs):
@@ -104,4 +104,22 @@ def plot_confusion_matrix(
     fig.colorbar(im, ax=ax, label="% of true class", fraction=0.046, pad=0.04)
     acc = np.trace(cm) / cm.sum() * 100 if cm.sum() else float("nan")
     ax.set_title(f"{title} (accuracy {acc:.2f}%)" if title else f"accuracy {acc:.2f}%")
+    return _save(fig, path)
+
+
+def plot_feature_importance(
+    path: str | os.PathLike[str],
+    *,
+    items: Sequence[tuple[str, float]],
+    title: str = "",
+) -> Path:
+    """Horizontal bar chart of (feature name, importance), most important on top."""
+    names = [n for n, _ in items][::-1]
+    values = [v for _, v in items][::-1]
+    _, (fig, ax) = _figure(figsize=(7, 0.32 * len(items) + 1.2))
+    ax.barh(range(len(items)), values, color="tab:blue")
+    ax.set_yticks(range(len(items)), names, fontsize=8)
+    ax.set_xlabel("importance (mean decrease in impurity)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title or "Feature importance")
     return _save(fig, path)

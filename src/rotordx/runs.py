@@ -28,7 +28,7 @@ from rotordx import __version__
 from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.evaluate import score_predictions
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io import load_kamp_group
+from rotordx.io import CLASSES, load_kamp_group
 from rotordx.preprocess import (
     PreprocessConfig,
     Preprocessed,
@@ -38,7 +38,15 @@ from rotordx.preprocess import (
 from rotordx.signal import MinMaxScaling
 from rotordx.splits import SEED_SPLIT, seed_split
 
-__all__ = ["DEMO_MODELS", "evaluate_run", "load_dataset", "run_demo", "train_run"]
+__all__ = [
+    "DEMO_MODELS",
+    "evaluate_run",
+    "fit_and_score",
+    "load_dataset",
+    "load_signals",
+    "run_demo",
+    "train_run",
+]
 
 DEMO_MODELS: tuple[str, ...] = ("dnn", "cnn", "rnn")
 
@@ -95,6 +103,35 @@ def load_dataset(
     return preprocess_group(load_kamp_group(path, group=group), config=config, scaler=scaler)
 
 
+def load_signals(
+    path: str | os.PathLike[str],
+    *,
+    fs: float = 1000.0,
+    duration: float = 140.0,
+    group: int | None = None,
+) -> np.ndarray:
+    """Resampled multi-sensor signals in physical units, for the windowed protocol.
+
+    The seed's linear interpolation onto the ``fs`` grid, without its moving
+    average and min-max scaling (the window models do their own scaling, and
+    the physics features need m/s²).
+
+    Returns
+    -------
+    np.ndarray [shape=(n_classes, n_sensors, n_samples)]
+    """
+    from rotordx.preprocess import resample_group
+
+    path = Path(path)
+    if path.is_file():
+        raise DataError(
+            f"{path}: the windowed models need a raw KAMP group folder (a preprocessed "
+            "Parquet file has the seed's smoothing and scaling baked in)"
+        )
+    _, values = resample_group(load_kamp_group(path, group=group), fs=fs, duration=duration)
+    return np.ascontiguousarray(values.transpose(0, 2, 1))
+
+
 def _environment(threads: int) -> dict:
     import torch
 
@@ -107,6 +144,95 @@ def _environment(threads: int) -> dict:
     }
 
 
+def _inference_us(classifier, X: np.ndarray, repeats: int = 3) -> float:
+    """Median microseconds per input row of ``classifier.predict_proba`` (batch of ``X``)."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        classifier.predict_proba(X)
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times) / max(1, len(X)) * 1e6)
+
+
+def _write_run(
+    out: Path, *, classifier, classes, input_spec, metrics: dict, timing: dict, force: bool
+) -> None:
+    from rotordx.bundle import save_bundle
+    from rotordx.plots import plot_confusion_matrix, plot_feature_importance, plot_loss_curve
+
+    name = metrics["model"]
+    with atomic_dir(out, force=force) as tmp:
+        save_bundle(
+            tmp,
+            classifier=classifier,
+            classes=classes,
+            input=input_spec,
+            extra={"protocol": metrics["protocol"], "seed": metrics["seed"]},
+        )
+        metrics["model_bytes"] = (tmp / "model.safetensors").stat().st_size
+        write_text_atomic(tmp / "metrics.json", _dump(metrics))
+        write_text_atomic(tmp / "timing.json", _dump(timing))
+        hist = metrics.get("history")
+        if hist:
+            plot_loss_curve(
+                tmp / "loss_curve.png",
+                train_loss=hist["train_loss"],
+                valid_loss=hist["valid_loss"],
+                valid_accuracy=hist["valid_accuracy"],
+                best_epoch=metrics.get("best_epoch"),
+                title=f"{name}: training history",
+            )
+        if metrics.get("top_features"):
+            plot_feature_importance(
+                tmp / "feature_importance.png",
+                items=metrics["top_features"],
+                title=f"{name}: most important features",
+            )
+        plot_confusion_matrix(
+            tmp / "confusion_matrix.png",
+            matrix=metrics["confusion_matrix"],
+            classes=classes,
+            title=f"{name} on the test split",
+        )
+
+
+def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> tuple[dict, dict]:
+    """Fit ``classifier`` on ``splits`` (train, valid, test); return metrics and timing."""
+    tr, va, te = splits
+    t0 = time.perf_counter()
+    info = classifier.fit(tr, va, seed=seed, progress=progress)
+    train_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred = classifier.predict(te.X)
+    predict_seconds = time.perf_counter() - t0
+    scores = score_predictions(te.y, pred, classes=classes)
+    metrics = {
+        "model": classifier.name,
+        "protocol": classifier.protocol,
+        **scores.to_dict(),
+        "epochs_run": info.get("epochs_run"),
+        "best_epoch": info.get("best_epoch"),
+        "best_valid_accuracy": info.get("best_valid_accuracy"),
+        "stopped_early": info.get("stopped_early"),
+        "history": info.get("history"),
+        "split": {"train": len(tr), "valid": len(va), "test": len(te)},
+        "seed": seed,
+    }
+    if hasattr(classifier, "n_parameters"):
+        metrics["n_parameters"] = classifier.n_parameters()
+    if hasattr(classifier, "top_features"):
+        metrics["top_features"] = classifier.top_features(15)
+    timing = {
+        "train_seconds": train_seconds,
+        "predict_seconds": predict_seconds,
+        "predict_us_per_input": predict_seconds / max(1, len(te)) * 1e6,
+    }
+    if info.get("epoch_seconds"):
+        timing["epoch_seconds"] = info["epoch_seconds"]
+        timing["seconds_per_epoch"] = float(np.median(info["epoch_seconds"]))
+    return metrics, timing
+
+
 def train_run(
     data: str | os.PathLike[str],
     *,
@@ -115,111 +241,107 @@ def train_run(
     train_config=None,
     preprocess: PreprocessConfig | None = None,
     split: tuple[int, int, int] = SEED_SPLIT,
+    window=None,
+    seed: int | None = None,
     group: int | None = None,
     force: bool = False,
     progress: bool = True,
     dataset: Preprocessed | None = None,
 ) -> dict:
-    """Train one seed model on a KAMP group and write a run folder.
+    """Train one model on a KAMP group and write a run folder.
 
     Parameters
     ----------
     data : path-like
-        KAMP group folder or preprocessed Parquet file.
-    model : {"dnn", "cnn", "rnn"}
+        KAMP group folder (any model) or preprocessed Parquet file (seed models).
+    model : str
+        One of :data:`rotordx.models.MODEL_NAMES`. ``dnn``, ``cnn`` and ``rnn``
+        use the seed protocol, the others the leak-free windowed protocol.
     out : path-like
         Run folder to create (atomically; an existing non-empty folder needs ``force``).
     train_config : TrainConfig, optional
-        Epochs, patience, batch size, seed, threads.
+        Torch models: epochs, patience, batch size, seed, threads.
     preprocess : PreprocessConfig, optional
+        Seed protocol preprocessing.
     split : (int, int, int)
-        Per-class train / validation / test sizes (the seed's 60k/20k/20k).
+        Seed protocol: per-class train / validation / test sizes.
+    window : WindowConfig, optional
+        Window protocol: window, hop, block fractions, gap.
+    seed : int, optional
+        Split shuffling, initial weights, forests (default ``train_config.seed``).
     group : int, optional
     force : bool
         Replace an existing run folder.
     progress : bool
         Show a progress bar on stderr.
     dataset : Preprocessed, optional
-        Already preprocessed data for ``data`` (skips loading; used by the demo).
+        Seed protocol: already preprocessed data for ``data`` (used by the demo).
 
     Returns
     -------
     dict
-        The content of ``metrics.json`` plus ``"seconds"``.
+        The content of ``metrics.json`` plus ``"seconds"`` (training time).
     """
-    from rotordx._progress import epoch_progress
-    from rotordx.bundle import save_bundle
-    from rotordx.models import build_model, count_parameters
-    from rotordx.plots import plot_confusion_matrix, plot_loss_curve
-    from rotordx.train import TrainConfig, fit, predict_logits
+    from rotordx.diagnose import healthy_baseline
+    from rotordx.models import default_train_config, make_classifier, protocol_of
+    from rotordx.windows import WindowConfig, block_bounds, window_split
 
-    cfg = train_config or TrainConfig()
     out = Path(out)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ParameterError(f"{out} already exists and is not empty; pass --force to replace it")
-    ds = dataset if dataset is not None else load_dataset(data, group=group, config=preprocess)
-    tr, va, te = seed_split(ds.signals, sizes=split, seed=cfg.seed)
-    net = build_model(model, seed=cfg.seed, n_inputs=ds.n_sensors, n_classes=len(ds.classes))
-    model_args = {"n_inputs": ds.n_sensors, "n_classes": len(ds.classes)}
-    t0 = time.perf_counter()
-    with epoch_progress(f"train {model}", total=cfg.max_epochs, enabled=progress) as cb:
-        history = fit(net, tr, va, cfg, on_epoch=cb)
-    train_seconds = time.perf_counter() - t0
-    pred = predict_logits(net, te.X).argmax(1).numpy()
-    scores = score_predictions(te.y, pred, classes=ds.classes)
-    metrics = {
-        "model": model,
-        "protocol": "seed",
-        **scores.to_dict(),
-        "epochs_run": history.epochs_run,
-        "best_epoch": history.best_epoch,
-        "best_valid_accuracy": history.best_valid_accuracy,
-        "stopped_early": history.stopped_early,
-        "n_parameters": count_parameters(net),
-        "history": {
-            "train_loss": history.train_loss,
-            "valid_loss": history.valid_loss,
-            "valid_accuracy": history.valid_accuracy,
-        },
-        "split": {"train": len(tr), "valid": len(va), "test": len(te), "per_class": list(split)},
-        "train_config": asdict(cfg),
-        "preprocess": asdict(ds.config),
-        "data": str(data),
-        "environment": _environment(cfg.threads),
-    }
-    timing = {
-        "train_seconds": train_seconds,
-        "epoch_seconds": history.epoch_seconds,
-        "seconds_per_epoch": float(np.median(history.epoch_seconds)),
-    }
-    with atomic_dir(out, force=force) as tmp:
-        save_bundle(
-            tmp,
-            model=net,
-            model_name=model,
-            model_args=model_args,
-            classes=ds.classes,
-            preprocess=ds.config,
-            scaler=ds.scaler,
-            extra={"protocol": "seed", "seed": cfg.seed},
-        )
-        write_text_atomic(tmp / "metrics.json", _dump(metrics))
-        write_text_atomic(tmp / "timing.json", _dump(timing))
-        plot_loss_curve(
-            tmp / "loss_curve.png",
-            train_loss=history.train_loss,
-            valid_loss=history.valid_loss,
-            valid_accuracy=history.valid_accuracy,
-            best_epoch=history.best_epoch,
-            title=f"{model}: training history",
-        )
-        plot_confusion_matrix(
-            tmp / "confusion_matrix.png",
-            matrix=scores.confusion_matrix,
-            classes=ds.classes,
-            title=f"{model} on the test split",
-        )
-    return {**metrics, "seconds": train_seconds}
+    protocol = protocol_of(model)
+    cfg = train_config or default_train_config(model)
+    seed = cfg.seed if seed is None else seed
+    if protocol == "seed":
+        ds = dataset if dataset is not None else load_dataset(data, group=group, config=preprocess)
+        splits = seed_split(ds.signals, sizes=split, seed=seed)
+        classes = ds.classes
+        input_spec = {"preprocess": asdict(ds.config), "scaler": ds.scaler.to_dict()}
+        if Path(data).is_dir():  # the healthy reference for `diagnose` needs raw signals
+            raw = load_signals(data, fs=ds.config.fs, duration=ds.config.duration, group=group)
+            n_train = split[0]
+            input_spec["baseline"] = healthy_baseline(
+                raw[0][:, :n_train], fs=ds.config.fs, window=1024
+            )
+        setup = {"split": {"per_class": list(split)}, "preprocess": asdict(ds.config)}
+    else:
+        wcfg = window or WindowConfig()
+        fs = (preprocess or PreprocessConfig()).fs
+        duration = (preprocess or PreprocessConfig()).duration
+        signals = load_signals(data, fs=fs, duration=duration, group=group)
+        splits = window_split(signals, config=wcfg, seed=seed)
+        classes = CLASSES
+        train_block = slice(*block_bounds(signals.shape[2], config=wcfg)[0])
+        input_spec = {
+            "fs": fs,
+            "window": wcfg.window,
+            "hop": wcfg.hop,
+            "n_channels": int(signals.shape[1]),
+            "duration": duration,
+            "baseline": healthy_baseline(signals[0][:, train_block], fs=fs, window=wcfg.window),
+        }
+        setup = {"window": {**asdict(wcfg), "gap": wcfg.gap_samples}, "fs": fs}
+    classifier = make_classifier(
+        model, train_config=cfg, **({"fs": input_spec["fs"]} if model == "features" else {})
+    )
+    metrics, timing = fit_and_score(
+        classifier, splits, classes=classes, seed=seed, progress=progress
+    )
+    metrics.update(setup)
+    metrics["split"].update(setup.get("split", {}))
+    metrics["train_config"] = asdict(cfg) if hasattr(classifier, "train_config") else None
+    metrics["data"] = str(data)
+    metrics["environment"] = _environment(cfg.threads)
+    _write_run(
+        out,
+        classifier=classifier,
+        classes=classes,
+        input_spec=input_spec,
+        metrics=metrics,
+        timing=timing,
+        force=force,
+    )
+    return {**metrics, "seconds": timing["train_seconds"]}
 
 
 def evaluate_run(
@@ -228,22 +350,44 @@ def evaluate_run(
     *,
     group: int | None = None,
 ) -> dict:
-    """Score a saved run's model on every sample of another data set.
+    """Score a saved run's model on every sample (or window) of another data set.
 
-    The data goes through the bundle's own preprocessing (grid rate,
-    moving average) and the bundle's scaler, not one fitted on the new data.
+    The data goes through the bundle's own preprocessing: for seed models the
+    grid rate, moving average and the bundle's scaler (not one fitted on the
+    new data); for window models the sample rate and window length.
     """
     from rotordx.bundle import load_bundle
-    from rotordx.train import predict_logits
+    from rotordx.windows import windows_of
 
     bundle = load_bundle(run_dir)
-    ds = load_dataset(data, group=group, config=bundle.preprocess, scaler=bundle.scaler)
-    if ds.classes != bundle.classes:
-        raise DataError(f"{data}: classes {ds.classes} differ from the model's {bundle.classes}")
-    X, y = ds.samples()
-    pred = predict_logits(bundle.model, X.astype(np.float32)).argmax(1).numpy()
+    if bundle.protocol == "seed":
+        ds = load_dataset(data, group=group, config=bundle.preprocess, scaler=bundle.scaler)
+        if ds.classes != bundle.classes:
+            raise DataError(
+                f"{data}: classes {ds.classes} differ from the model's {bundle.classes}"
+            )
+        X, y = ds.samples()
+        X = X.astype(np.float32)
+    else:
+        spec = bundle.input
+        signals = load_signals(
+            data, fs=float(spec["fs"]), duration=float(spec.get("duration", 140.0)), group=group
+        )
+        if signals.shape[1] != int(spec["n_channels"]):
+            raise DataError(
+                f"{data}: {signals.shape[1]} channels; the model expects {spec['n_channels']}"
+            )
+        w = windows_of(signals, window=int(spec["window"]), hop=int(spec["window"]))
+        X, y = w.X, w.y
+    pred = bundle.classifier.predict(X)
     scores = score_predictions(y, pred, classes=bundle.classes)
-    return {"model": bundle.model_name, "run": str(run_dir), "data": str(data), **scores.to_dict()}
+    return {
+        "model": bundle.model_name,
+        "protocol": bundle.protocol,
+        "run": str(run_dir),
+        "data": str(data),
+        **scores.to_dict(),
+    }
 
 
 def run_demo(

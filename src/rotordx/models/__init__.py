@@ -1,15 +1,22 @@
 """Models, by name.
 
-Seed (point-wise) models
-------------------------
-    KAMP_DNN
-    KAMP_CNN
-    KAMP_RNN
+Seed (point-wise) networks
+--------------------------
+    KAMP_DNN, KAMP_CNN, KAMP_RNN
+
+Window networks
+---------------
+    WDCNN, WindowLSTM
+
+Classifiers (the common fit / predict_proba / state interface)
+--------------------------------------------------------------
+    make_classifier, classifier_from_state
+    TorchClassifier, FeatureForest, MiniRocketRidge
 
 Registry
 --------
-    MODELS      name -> class
-    build_model
+    MODULES          name -> nn.Module class
+    SEED_MODELS, WINDOW_MODELS, MODEL_NAMES
 """
 
 from __future__ import annotations
@@ -18,31 +25,62 @@ from typing import Any
 
 from rotordx.exceptions import ParameterError
 from rotordx.models.seed import KAMP_CNN, KAMP_DNN, KAMP_RNN
+from rotordx.models.windowed import WDCNN, WindowLSTM
 
-__all__ = ["KAMP_CNN", "KAMP_DNN", "KAMP_RNN", "MODELS", "build_model", "count_parameters"]
+__all__ = [
+    "KAMP_CNN",
+    "KAMP_DNN",
+    "KAMP_RNN",
+    "MODEL_NAMES",
+    "MODULES",
+    "SEED_MODELS",
+    "WDCNN",
+    "WINDOW_MODELS",
+    "WindowLSTM",
+    "build_model",
+    "classifier_from_state",
+    "count_parameters",
+    "default_train_config",
+    "make_classifier",
+    "protocol_of",
+]
 
-#: Model names accepted by ``rotordx train --model``.
-MODELS: dict[str, type] = {"dnn": KAMP_DNN, "cnn": KAMP_CNN, "rnn": KAMP_RNN}
+#: Torch networks by registry name.
+MODULES: dict[str, type] = {
+    "dnn": KAMP_DNN,
+    "cnn": KAMP_CNN,
+    "rnn": KAMP_RNN,
+    "wdcnn": WDCNN,
+    "lstm": WindowLSTM,
+}
+#: The seed's point-wise models (seed protocol).
+SEED_MODELS: tuple[str, ...] = ("dnn", "cnn", "rnn")
+#: Models of the windowed protocol.
+WINDOW_MODELS: tuple[str, ...] = ("features", "wdcnn", "lstm", "minirocket")
+#: Every name ``rotordx train --model`` accepts.
+MODEL_NAMES: tuple[str, ...] = (*WINDOW_MODELS, *SEED_MODELS)
+#: Kept for the seed models' registry API.
+MODELS = {name: MODULES[name] for name in SEED_MODELS}
+
+
+def _check_name(name: str, names) -> None:
+    if name not in names:
+        raise ParameterError(f"unknown model {name!r}; expected one of {', '.join(names)}")
 
 
 def build_model(name: str, *, seed: int | None = None, **kwargs: Any):
-    """Instantiate the model registered as ``name`` with constructor ``kwargs``.
+    """Instantiate the torch network registered as ``name`` with constructor ``kwargs``.
 
     With ``seed``, torch's generator is seeded first, so the initial weights
     are reproducible.
     """
-    try:
-        cls = MODELS[name]
-    except KeyError:
-        raise ParameterError(
-            f"unknown model {name!r}; expected one of {', '.join(MODELS)}"
-        ) from None
+    _check_name(name, tuple(MODULES))
     if seed is not None:
         import torch
 
         torch.manual_seed(seed)
     try:
-        return cls(**kwargs)
+        return MODULES[name](**kwargs)
     except TypeError as exc:
         raise ParameterError(f"invalid arguments for model {name!r}: {exc}") from exc
 
@@ -50,3 +88,63 @@ def build_model(name: str, *, seed: int | None = None, **kwargs: Any):
 def count_parameters(model) -> int:
     """Number of trainable parameters."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def protocol_of(name: str) -> str:
+    """The protocol a model is trained under: ``"seed"`` or ``"window"``."""
+    _check_name(name, MODEL_NAMES)
+    return "seed" if name in SEED_MODELS else "window"
+
+
+def default_train_config(name: str, **overrides: Any):
+    """Training settings for a torch model: the seed's for seed models, window defaults else.
+
+    Window networks train on a few thousand windows: batches of 64, at most
+    60 epochs, patience 10.
+    """
+    from rotordx.train import TrainConfig
+
+    base: dict[str, Any] = {}
+    if protocol_of(name) == "window":
+        base = {"batch_size": 64, "max_epochs": 60, "patience": 10}
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig(**base)
+
+
+def make_classifier(name: str, *, train_config=None, fs: float = 1000.0, **params: Any):
+    """A fresh, unfitted classifier for ``name`` (see :data:`MODEL_NAMES`)."""
+    _check_name(name, MODEL_NAMES)
+    if name == "features":
+        from rotordx.models.forest import FeatureForest
+
+        return FeatureForest(fs=fs, **params)
+    if name == "minirocket":
+        from rotordx.models.rocket import MiniRocketRidge
+
+        return MiniRocketRidge(**params)
+    from rotordx.models.torch_classifier import TorchClassifier
+
+    protocol = protocol_of(name)
+    return TorchClassifier(
+        name,
+        protocol=protocol,
+        module_args=params or None,
+        train_config=train_config or default_train_config(name),
+        standardize=protocol == "window",
+    )
+
+
+def classifier_from_state(name: str, arrays: dict, meta: dict):
+    """Rebuild a fitted classifier saved by :meth:`Classifier.get_state`."""
+    _check_name(name, MODEL_NAMES)
+    if name == "features":
+        from rotordx.models.forest import FeatureForest
+
+        return FeatureForest.from_state(arrays, meta)
+    if name == "minirocket":
+        from rotordx.models.rocket import MiniRocketRidge
+
+        return MiniRocketRidge.from_state(arrays, meta)
+    from rotordx.models.torch_classifier import TorchClassifier
+
+    return TorchClassifier.from_state(arrays, meta, name=name, protocol=protocol_of(name))

@@ -1,0 +1,94 @@
+"""Physics features of rotating-machine vibration (numpy/scipy only).
+
+Data are windows of shape ``(n_windows, n_channels, n_samples)`` or any
+``(..., n_samples)`` with time on the last axis; the sample rate is always
+the keyword ``fs`` (Hz); accelerations in m/s^2. See ``docs/features.md``.
+
+Time domain
+-----------
+    time_features
+    mean, rms, peak, peak_to_peak, crest_factor, kurtosis, skewness,
+    impulse_factor, shape_factor, clearance_factor
+
+Spectra
+-------
+    amplitude_spectrum
+    envelope_spectrum
+    velocity_rms
+    spectral_centroid
+    band_power_fraction
+
+Orders
+------
+    estimate_running_speed
+    order_amplitudes
+
+Severity
+--------
+    SeverityThresholds
+    SEVERITY_PRESETS
+    ZONE_DESCRIPTIONS
+    severity_zone
+
+Feature vector
+--------------
+    extract_features
+"""
+
+from rotordx.features.extract import extract_features
+from rotordx.features.orders import DEFAULT_ORDERS, estimate_running_speed, order_amplitudes
+from rotordx.features.severity import (
+    SEVERITY_PRESETS,
+    ZONE_DESCRIPTIONS,
+    SeverityThresholds,
+    severity_zone,
+)
+from rotordx.features.spectral import (
+    amplitude_spectrum,
+    band_power_fraction,
+    envelope_spectrum,
+    spectral_centroid,
+    velocity_rms,
+)
+from rotordx.features.time import (
+    TIME_FEATURE_NAMES,
+    clearance_factor,
+    crest_factor,
+    impulse_factor,
+    kurtosis,
+    mean,
+    peak,
+    peak_to_peak,
+    rms,
+    shape_factor,
+    skewness,
+    time_features,
+)
+
+__all__ = [
+    "DEFAULT_ORDERS",
+    "SEVERITY_PRESETS",
+    "TIME_FEATURE_NAMES",
+    "ZONE_DESCRIPTIONS",
+    "SeverityThresholds",
+    "amplitude_spectrum",
+    "band_power_fraction",
+    "clearance_factor",
+    "crest_factor",
+    "envelope_spectrum",
+    "estimate_running_speed",
+    "extract_features",
+    "impulse_factor",
+    "kurtosis",
+    "mean",
+    "order_amplitudes",
+    "peak",
+    "peak_to_peak",
+    "rms",
+    "severity_zone",
+    "shape_factor",
+    "skewness",
+    "spectral_centroid",
+    "time_features",
+    "velocity_rms",
+]

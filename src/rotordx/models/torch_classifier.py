@@ -1,0 +1,175 @@
+"""Torch networks behind the :class:`~rotordx.models.base.Classifier` interface."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+import torch
+
+from rotordx.exceptions import ParameterError
+from rotordx.models.base import Classifier, FitInfo
+from rotordx.splits import Split
+
+__all__ = ["TorchClassifier"]
+
+
+class TorchClassifier(Classifier):
+    """A registered ``nn.Module`` trained with :func:`rotordx.train.fit`.
+
+    Parameters
+    ----------
+    name : str
+        Registry name of the module (``dnn``, ``cnn``, ``rnn``, ``wdcnn``, ``lstm``).
+    protocol : {"seed", "window"}
+    module_args : dict, optional
+        Constructor arguments of the module.
+    train_config : TrainConfig, optional
+    standardize : bool
+        Standardise every input channel with the training split's mean and
+        standard deviation (stored in the state). The seed protocol's inputs
+        are already min-max scaled, so it does not.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        protocol: str,
+        module_args: dict | None = None,
+        train_config=None,
+        standardize: bool = False,
+    ) -> None:
+        super().__init__(name, protocol)
+        from rotordx.train import TrainConfig
+
+        self.module_args = dict(module_args or {})
+        self.train_config = train_config or TrainConfig()
+        self.standardize = standardize
+        self.module = None
+        self.mean: np.ndarray | None = None
+        self.std: np.ndarray | None = None
+
+    # -- input normalisation ------------------------------------------------------------
+    def _fit_norm(self, X: np.ndarray) -> None:
+        if not self.standardize:
+            return
+        axes = (0, 2) if X.ndim == 3 else (0,)
+        self.mean = X.mean(axis=axes, dtype=np.float64).astype(np.float32)
+        std = X.std(axis=axes, dtype=np.float64).astype(np.float32)
+        self.std = np.where(std > 0, std, 1.0).astype(np.float32)
+
+    def _norm(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        if not self.standardize:
+            return X
+        shape = (1, -1, 1) if X.ndim == 3 else (1, -1)
+        return (X - self.mean.reshape(shape)) / self.std.reshape(shape)
+
+    # -- Classifier API ---------------------------------------------------------------------
+    def fit(self, train: Split, valid: Split, *, seed: int = 0, progress: bool = False) -> FitInfo:
+        """Train with early stopping on ``valid``; keep the best epoch's weights."""
+        from rotordx._progress import epoch_progress
+        from rotordx.models import build_model
+        from rotordx.train import fit
+
+        cfg = self.train_config
+        n_in = train.X.shape[1]
+        n_classes = int(max(train.y.max(), valid.y.max())) + 1
+        key = "n_channels" if self.protocol == "window" else "n_inputs"
+        self.module_args = {key: int(n_in), "n_classes": n_classes, **self.module_args}
+        self.module = build_model(self.name, seed=seed, **self.module_args)
+        self._fit_norm(train.X)
+        tr = Split(self._norm(train.X), train.y)
+        va = Split(self._norm(valid.X), valid.y)
+        with epoch_progress(f"train {self.name}", total=cfg.max_epochs, enabled=progress) as cb:
+            history = fit(self.module, tr, va, cfg, on_epoch=cb)
+        self.is_fitted = True
+        return {
+            "epochs_run": history.epochs_run,
+            "best_epoch": history.best_epoch,
+            "best_valid_accuracy": history.best_valid_accuracy,
+            "stopped_early": history.stopped_early,
+            "history": {
+                "train_loss": history.train_loss,
+                "valid_loss": history.valid_loss,
+                "valid_accuracy": history.valid_accuracy,
+            },
+            "epoch_seconds": history.epoch_seconds,
+        }
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Softmax of the network's logits."""
+        from rotordx.train import predict_logits
+
+        self._check_fitted()
+        logits = predict_logits(self.module, self._norm(X))
+        return torch.softmax(logits, dim=1).numpy()
+
+    def n_parameters(self) -> int:
+        """Trainable parameters of the network."""
+        return sum(p.numel() for p in self.module.parameters() if p.requires_grad)
+
+    def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Module weights (``module.*``) and normalisation (``norm.*``)."""
+        self._check_fitted()
+        arrays = {
+            f"module.{k}": v.detach().cpu().numpy() for k, v in self.module.state_dict().items()
+        }
+        if self.standardize:
+            arrays["norm.mean"], arrays["norm.std"] = self.mean, self.std
+        meta = {
+            "module_args": self.module_args,
+            "standardize": self.standardize,
+            "train_config": asdict(self.train_config),
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_state(
+        cls,
+        arrays: dict[str, np.ndarray],
+        meta: dict[str, Any],
+        *,
+        name: str = "",
+        protocol: str = "",
+    ) -> TorchClassifier:
+        """Rebuild the module and load its weights, checking every tensor's name and shape."""
+        from rotordx.models import build_model
+
+        try:
+            obj = cls(
+                name,
+                protocol=protocol,
+                module_args=dict(meta["module_args"]),
+                standardize=bool(meta["standardize"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ParameterError(f"invalid metadata for model {name!r}: {exc}") from exc
+        obj.module = build_model(name, **obj.module_args)
+        expected = obj.module.state_dict()
+        state = {k[len("module.") :]: v for k, v in arrays.items() if k.startswith("module.")}
+        missing = sorted(set(expected) - set(state))
+        unexpected = sorted(set(state) - set(expected))
+        if missing or unexpected:
+            raise ParameterError(
+                f"weights do not fit model {name!r} (missing: {missing[:5]}, "
+                f"unexpected: {unexpected[:5]})"
+            )
+        for key, tensor in expected.items():
+            if tuple(state[key].shape) != tuple(tensor.shape):
+                raise ParameterError(
+                    f"tensor {key!r} has shape {tuple(state[key].shape)}, model {name!r} "
+                    f"expects {tuple(tensor.shape)}"
+                )
+        obj.module.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
+        obj.module.eval()
+        if obj.standardize:
+            try:
+                obj.mean = np.asarray(arrays["norm.mean"], dtype=np.float32)
+                obj.std = np.asarray(arrays["norm.std"], dtype=np.float32)
+            except KeyError as exc:
+                raise ParameterError(f"normalisation tensor {exc} is missing") from exc
+        obj.is_fitted = True
+        return obj
