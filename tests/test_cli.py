@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -208,3 +209,129 @@ def test_demo_default_settings(tmp_path):
     """The demo exactly as the README runs it (140 s, seed split)."""
     result = _ok(["demo", "--out", str(tmp_path / "demo"), "--quiet"])
     assert "dnn" in result.output and "rnn" in result.output
+
+
+@pytest.fixture(scope="module")
+def feature_run(small_group_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "features"
+    result = _ok(
+        [
+            "train",
+            str(small_group_dir),
+            "--model",
+            "features",
+            "--out",
+            str(out),
+            "--window",
+            "512",
+            "--hop",
+            "256",
+            "--quiet",
+        ]
+    )
+    assert "window protocol" in result.output
+    return out
+
+
+def test_train_windowed_writes_run_folder(feature_run):
+    m = json.loads((feature_run / "metrics.json").read_text())
+    assert m["protocol"] == "window" and m["model"] == "features"
+    assert m["window"]["window"] == 512 and m["window"]["gap"] >= 512
+    assert m["accuracy"] >= 0.9
+    assert len(m["top_features"]) == 15
+    assert (feature_run / "feature_importance.png").is_file()
+    assert (feature_run / "confusion_matrix.png").is_file()
+    bundle = json.loads((feature_run / "bundle.json").read_text())
+    assert bundle["protocol"] == "window" and "baseline" in bundle["input"]
+
+
+def test_evaluate_windowed(feature_run, other_group_dir):
+    m = json.loads(_ok(["evaluate", str(feature_run), str(other_group_dir), "--json"]).stdout)
+    assert m["protocol"] == "window" and m["accuracy"] >= 0.9
+
+
+def test_diagnose_kamp_folder(feature_run, other_group_dir, tmp_path):
+    result = _ok(
+        [
+            "diagnose",
+            str(feature_run),
+            str(other_group_dir),
+            "--json",
+            "--plots",
+            str(tmp_path / "plots"),
+        ]
+    )
+    out = json.loads(result.stdout)
+    verdicts = {d["source"].rsplit(":", 1)[1]: d["verdict"] for d in out["diagnoses"]}
+    assert verdicts == {c: c for c in ("normal", "type1", "type2", "type3")}
+    for d in out["diagnoses"]:
+        assert d["evidence"] and (tmp_path / "plots").is_dir()
+        assert Path(d["plot"]).read_bytes()[:4] == b"\x89PNG"
+    text = _ok(
+        ["diagnose", str(feature_run), str(other_group_dir), "--column", "type1", "--no-plots"]
+    ).output
+    assert "type1 (unbalance)" in text and "healthy baseline" in text and "zone" in text
+
+
+def test_compare_reduced(small_group_dir, tmp_path):
+    out = tmp_path / "cmp"
+    result = _ok(
+        [
+            "compare",
+            str(small_group_dir),
+            "--out",
+            str(out),
+            "--window",
+            "512",
+            "--hop",
+            "256",
+            "--models",
+            "features,wdcnn,minirocket,dnn",
+            "--split",
+            SMALL_SPLIT,
+            "--seed-epochs",
+            "2",
+            "--seed-patience",
+            "2",
+            "--threads",
+            "1",
+            "--quiet",
+        ]
+    )
+    res = json.loads((out / "compare.json").read_text())
+    assert [r["model"] for r in res["rows"]] == ["features", "wdcnn", "minirocket", "dnn"]
+    for r in res["rows"]:
+        assert 0 <= r["accuracy"] <= 1 and r["train_seconds"] > 0 and r["model_bytes"] > 0
+        assert r["inference_us"] > 0
+    assert (out / "compare.md").read_text().startswith("| model |")
+    assert (out / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert "models on the same splits" in result.output
+
+
+def test_compare_shift_on_simulated_data(tmp_path):
+    out = tmp_path / "shift"
+    _ok(
+        [
+            "compare",
+            "--out",
+            str(out),
+            "--seconds",
+            "12",
+            "--window",
+            "512",
+            "--hop",
+            "256",
+            "--models",
+            "features",
+            "--shift",
+            "speed",
+            "--threads",
+            "1",
+            "--quiet",
+        ]
+    )
+    res = json.loads((out / "compare.json").read_text())
+    conditions = [r["condition"] for r in res["shift"]]
+    assert conditions == ["base (new recording)", "rpm x0.8", "rpm x0.9", "rpm x1.1", "rpm x1.2"]
+    assert all(0 <= r["features"] <= 1 for r in res["shift"])
+    assert not any(p.name.startswith("shift_") for p in out.iterdir())

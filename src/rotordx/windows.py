@@ -32,7 +32,7 @@ class WindowConfig:
     def __post_init__(self) -> None:
         for name in ("window", "hop"):
             v = getattr(self, name)
-            if not isinstance(v, int | np.integer) or v < 1:
+            if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
                 raise ParameterError(f"{name} must be a positive integer, got {v!r}")
         if self.window < 16:
             raise ParameterError(f"window must be at least 16 samples, got {self.window}")
@@ -41,7 +41,11 @@ class WindowConfig:
             raise ParameterError(
                 f"fractions must be three positive shares summing to 1, got {self.fractions!r}"
             )
-        if self.gap is not None and (not isinstance(self.gap, int) or self.gap < self.window):
+        if self.gap is not None and (
+            isinstance(self.gap, bool)
+            or not isinstance(self.gap, int | np.integer)
+            or self.gap < self.window
+        ):
             raise ParameterError(
                 f"gap must be at least one window ({self.window} samples), got {self.gap!r}"
             )
@@ -70,6 +74,9 @@ def frame(x: np.ndarray, *, window: int, hop: int) -> np.ndarray:
     DataError
         If the signal is shorter than one window.
     """
+    for name, v in (("window", window), ("hop", hop)):
+        if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < 1:
+            raise ParameterError(f"{name} must be a positive integer, got {v!r}")
     n = x.shape[-1]
     if n < window:
         raise DataError(f"signal has {n} samples, shorter than one window of {window}")

@@ -39,8 +39,12 @@ def forest_to_arrays(forest) -> dict[str, np.ndarray]:
         parts["right"].append(np.where(leaf, -1, right + offset))
         parts["feature"].append(np.where(leaf, 0, tree.feature).astype(np.int64))
         parts["threshold"].append(tree.threshold.astype(np.float64))
+        # scikit-learn >= 1.4 stores class fractions already; keep them bit for bit
         value = tree.value[:, 0, :].astype(np.float64)
-        parts["value"].append(value / value.sum(axis=1, keepdims=True))
+        total = value.sum(axis=1, keepdims=True)
+        if not np.allclose(total, 1.0):
+            value = value / total
+        parts["value"].append(value)
         parts["roots"].append(np.array([offset], dtype=np.int64))
         offset += tree.node_count
     return {k: np.concatenate(v) for k, v in parts.items()}
@@ -62,7 +66,12 @@ def forest_predict_proba(arrays: dict[str, np.ndarray], X: np.ndarray) -> np.nda
             break
         go_left = X[rows, feature[nodes]] <= threshold[nodes]
         nodes = np.where(inner, np.where(go_left, left[nodes], right[nodes]), nodes)
-    return arrays["value"][nodes].mean(axis=1)
+    # accumulate tree by tree, then divide: scikit-learn's order of operations
+    leaf_values = arrays["value"][nodes]  # (n, n_trees, n_classes)
+    proba = np.zeros((X.shape[0], leaf_values.shape[2]))
+    for t in range(leaf_values.shape[1]):
+        proba += leaf_values[:, t]
+    return proba / leaf_values.shape[1]
 
 
 class FeatureForest(Classifier):

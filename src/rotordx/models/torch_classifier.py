@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -74,11 +74,14 @@ class TorchClassifier(Classifier):
         from rotordx.models import build_model
         from rotordx.train import fit
 
-        cfg = self.train_config
+        cfg = replace(self.train_config, seed=seed)  # one seed for weights, batches, dropout
+        self.train_config = cfg
         n_in = train.X.shape[1]
         n_classes = int(max(train.y.max(), valid.y.max())) + 1
         key = "n_channels" if self.protocol == "window" else "n_inputs"
-        self.module_args = {key: int(n_in), "n_classes": n_classes, **self.module_args}
+        # the data decides the input and output sizes, also when refitting on other data
+        self.module_args = {**self.module_args, key: int(n_in), "n_classes": n_classes}
+        self.is_fitted = False
         self.module = build_model(self.name, seed=seed, **self.module_args)
         self._fit_norm(train.X)
         tr = Split(self._norm(train.X), train.y)
@@ -171,5 +174,11 @@ class TorchClassifier(Classifier):
                 obj.std = np.asarray(arrays["norm.std"], dtype=np.float32)
             except KeyError as exc:
                 raise ParameterError(f"normalisation tensor {exc} is missing") from exc
+            n_in = obj.module_args.get("n_channels", obj.module_args.get("n_inputs"))
+            for label, arr in (("norm.mean", obj.mean), ("norm.std", obj.std)):
+                if arr.shape != (n_in,):
+                    raise ParameterError(
+                        f"tensor {label!r} has shape {arr.shape}, expected ({n_in},)"
+                    )
         obj.is_fitted = True
         return obj
