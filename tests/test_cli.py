@@ -182,14 +182,20 @@ def test_demo_reduced(tmp_path):
             SMALL_SPLIT,
             "--threads",
             "1",
+            "--window",
+            "512",
+            "--models",
+            "features,wdcnn,dnn,cnn,rnn",
             "--quiet",
         ]
     )
-    for name in ("dnn", "cnn", "rnn"):
-        assert name in result.output
+    models = ["features", "wdcnn", "dnn", "cnn", "rnn"]
+    for name in models:
         assert (out / name / "metrics.json").is_file()
     summary = json.loads((out / "summary.json").read_text())
-    assert [r["model"] for r in summary["rows"]] == ["dnn", "cnn", "rnn"]
+    assert [r["model"] for r in summary["rows"]] == models
+    assert [r["protocol"] for r in summary["rows"]] == ["window"] * 2 + ["seed"] * 3
+    assert "rotordx diagnose" in result.output
     assert (out / "preprocessed.parquet").is_file()
     assert (out / "summary.md").read_text().startswith("| model |")
 
@@ -335,3 +341,12 @@ def test_compare_shift_on_simulated_data(tmp_path):
     assert conditions == ["base (new recording)", "rpm x0.8", "rpm x0.9", "rpm x1.1", "rpm x1.2"]
     assert all(0 <= r["features"] <= 1 for r in res["shift"])
     assert not any(p.name.startswith("shift_") for p in out.iterdir())
+
+
+def test_report_command(small_group_dir, tmp_path):
+    out = tmp_path / "r.html"
+    result = _ok(["report", str(small_group_dir), "--out", str(out), "--window", "512", "--quiet"])
+    assert "wrote" in result.output
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    bad = runner.invoke(app, ["report", str(small_group_dir), "--out", str(tmp_path / "r.pdf")])
+    assert bad.exit_code == 1 and "ending in .html" in bad.output

@@ -169,6 +169,13 @@ def train(
     ] = "60000,20000,20000",
     window: Annotated[int, typer.Option(help="Windowed protocol: samples per window.")] = 1024,
     hop: Annotated[int, typer.Option(help="Windowed protocol: samples between windows.")] = 256,
+    protocol: Annotated[
+        str | None,
+        typer.Option(
+            help="Override the model's protocol: 'window' runs a seed model on the leak-free "
+            "windows (mean of its per-instant probabilities)."
+        ),
+    ] = None,
     threads: Annotated[int, typer.Option(help="Torch threads.")] = DEFAULT_THREADS,
     group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
     seed: Seed = 0,
@@ -180,7 +187,7 @@ def train(
     from rotordx.runs import train_run
     from rotordx.windows import WindowConfig
 
-    protocol = protocol_of(model)
+    protocol = protocol or protocol_of(model)
     cfg = default_train_config(
         model,
         max_epochs=max_epochs,
@@ -196,6 +203,7 @@ def train(
         train_config=cfg,
         split=_parse_split(split) if protocol == "seed" else SEED_SPLIT_DEFAULT,
         window=WindowConfig(window=window, hop=hop) if protocol == "window" else None,
+        protocol=protocol,
         group=group,
         force=force,
         progress=not quiet,
@@ -255,52 +263,66 @@ def demo(
     seconds: Annotated[float, typer.Option(help="Simulated seconds per sensor.")] = 140.0,
     rpm: Annotated[float, typer.Option(help="Running speed in rev/min.")] = 1800.0,
     full: Annotated[
-        bool, typer.Option("--full", help="The seed's setting: up to 1000 epochs, patience 50.")
+        bool,
+        typer.Option("--full", help="Seed models: the seed's 1000 epochs and patience 50."),
     ] = False,
     max_epochs: Annotated[int | None, typer.Option(help="Override the epoch limit.")] = None,
     patience: Annotated[int | None, typer.Option(help="Override the patience.")] = None,
     split: Annotated[
         str, typer.Option(help="Per-class train,valid,test samples.")
     ] = "60000,20000,20000",
+    models: Annotated[str, typer.Option(help="Comma-separated model names.")] = (
+        "features,wdcnn,lstm,minirocket,dnn,cnn,rnn"
+    ),
+    window: Annotated[int, typer.Option(help="Windowed protocol: samples per window.")] = 1024,
+    hop: Annotated[int, typer.Option(help="Windowed protocol: samples between windows.")] = 256,
     threads: Annotated[int, typer.Option(help="Torch threads.")] = DEFAULT_THREADS,
     seed: Seed = 0,
     force: Force = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
 ) -> None:
-    """Simulate a testbed, train the seed's DNN, CNN and LSTM, and print a table."""
+    """Simulate a testbed, train every model (windowed and the seed's three), print a table."""
     from rich.console import Console
     from rich.table import Table
 
+    from rotordx.models import MODEL_NAMES
     from rotordx.runs import run_demo
+    from rotordx.windows import WindowConfig
 
     epochs = max_epochs or (1000 if full else DEMO_EPOCHS)
     pat = patience or (50 if full else DEMO_PATIENCE)
     cfg = _train_config(max_epochs=epochs, patience=pat, seed=seed, threads=threads)
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    unknown = [m for m in names if m not in MODEL_NAMES]
+    if unknown:
+        raise ParameterError(f"unknown model(s) {unknown}; expected names from {MODEL_NAMES}")
     rows = run_demo(
         out,
         seconds=seconds,
         rpm=rpm,
         seed=seed,
         train_config=cfg,
+        models=names,
         split=_parse_split(split),
+        window=WindowConfig(window=window, hop=hop),
         force=force,
         progress=not quiet,
     )
-    t = Table(
-        title=f"seed protocol on the simulated testbed ({seconds:g} s, {rpm:g} rpm, seed {seed})"
-    )
-    for col in ("model", "test accuracy", "macro-F1", "epochs", "best epoch", "seconds"):
-        t.add_column(col, justify="left" if col == "model" else "right")
+    t = Table(title=f"simulated testbed ({seconds:g} s, {rpm:g} rpm, seed {seed}): test split")
+    for col in ("model", "protocol", "test accuracy", "macro-F1", "epochs", "best", "seconds"):
+        t.add_column(col, justify="left" if col in ("model", "protocol") else "right")
     for r in rows:
         t.add_row(
             r["model"],
+            r["protocol"],
             f"{r['accuracy'] * 100:.2f}%",
             f"{r['macro_f1']:.4f}",
-            str(r["epochs_run"]),
-            str(r["best_epoch"]),
+            str(r["epochs_run"] or "-"),
+            str(r["best_epoch"] or "-"),
             f"{r['seconds']:.1f}",
         )
     Console().print(t)
+    typer.echo(f"try: rotordx diagnose {out}/features {out}/data --no-plots")
     typer.echo(f"runs, figures and summary in {out}/")
 
 
@@ -472,6 +494,38 @@ def diagnose(
             typer.echo(f"  - {line}")
         if "plot" in r:
             typer.echo(f"  plot: {r['plot']}")
+
+
+@app.command()
+@_handle_errors
+def report(
+    data: Annotated[Path, typer.Argument(help="KAMP group folder.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
+    window: Annotated[int, typer.Option(help="Samples per window.")] = 1024,
+    hop: Annotated[
+        int | None, typer.Option(help="Samples between windows (default: half a window).")
+    ] = None,
+    group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
+    thresholds: Annotated[str, typer.Option(help="Severity zones preset.")] = "group2_rigid",
+    seed: Seed = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages.")] = False,
+) -> None:
+    """One self-contained HTML page: spectra with orders, features per class, a physics model."""
+    from rotordx.report import write_report
+    from rotordx.windows import WindowConfig
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ParameterError(f"{out}: the report is HTML; give a file name ending in .html")
+    path = write_report(
+        data,
+        out,
+        window=WindowConfig(window=window, hop=hop or window // 2),
+        seed=seed,
+        group=group,
+        thresholds=thresholds,
+        progress=not quiet,
+    )
+    typer.echo(f"wrote {path}")
 
 
 #: Demo defaults: short enough for a few minutes on 2 cores (see docs/pipeline.md).

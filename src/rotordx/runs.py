@@ -48,7 +48,7 @@ __all__ = [
     "train_run",
 ]
 
-DEMO_MODELS: tuple[str, ...] = ("dnn", "cnn", "rnn")
+DEMO_MODELS: tuple[str, ...] = ("features", "wdcnn", "lstm", "minirocket", "dnn", "cnn", "rnn")
 
 
 def _dump(obj) -> str:
@@ -242,6 +242,7 @@ def train_run(
     preprocess: PreprocessConfig | None = None,
     split: tuple[int, int, int] = SEED_SPLIT,
     window=None,
+    protocol: str | None = None,
     seed: int | None = None,
     group: int | None = None,
     force: bool = False,
@@ -267,6 +268,10 @@ def train_run(
         Seed protocol: per-class train / validation / test sizes.
     window : WindowConfig, optional
         Window protocol: window, hop, block fractions, gap.
+    protocol : {"seed", "window"}, optional
+        Override the model's protocol: a seed model under ``"window"`` is
+        trained on the training windows' instants and classifies a window by
+        its mean per-instant probability.
     seed : int, optional
         Split shuffling, initial weights, forests (default ``train_config.seed``).
     group : int, optional
@@ -289,8 +294,14 @@ def train_run(
     out = Path(out)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ParameterError(f"{out} already exists and is not empty; pass --force to replace it")
-    protocol = protocol_of(model)
+    protocol = protocol or protocol_of(model)
     cfg = train_config or default_train_config(model)
+    classifier = make_classifier(
+        model,
+        protocol=protocol,
+        train_config=cfg,
+        **({"fs": (preprocess or PreprocessConfig()).fs} if model == "features" else {}),
+    )
     seed = cfg.seed if seed is None else seed
     if protocol == "seed":
         ds = dataset if dataset is not None else load_dataset(data, group=group, config=preprocess)
@@ -321,9 +332,6 @@ def train_run(
             "baseline": healthy_baseline(signals[0][:, train_block], fs=fs, window=wcfg.window),
         }
         setup = {"window": {**asdict(wcfg), "gap": wcfg.gap_samples}, "fs": fs}
-    classifier = make_classifier(
-        model, train_config=cfg, **({"fs": input_spec["fs"]} if model == "features" else {})
-    )
     metrics, timing = fit_and_score(
         classifier, splits, classes=classes, seed=seed, progress=progress
     )
@@ -399,21 +407,30 @@ def run_demo(
     train_config=None,
     models: tuple[str, ...] = DEMO_MODELS,
     split: tuple[int, int, int] = SEED_SPLIT,
+    window=None,
     force: bool = False,
     progress: bool = True,
 ) -> list[dict]:
-    """Simulate a testbed, preprocess it, train every seed model; write a summary.
+    """Simulate a testbed, preprocess it, train every model; write a summary.
 
     Writes ``OUT/data/g1_sensor{1..4}.csv``, ``OUT/preprocessed.parquet``, one
     run folder per model (``OUT/dnn`` …) and ``OUT/summary.json`` /
     ``OUT/summary.md``.
 
+    Parameters
+    ----------
+    train_config : TrainConfig, optional
+        Settings of the seed models (the windowed networks keep their defaults,
+        with the same seed and threads).
+
     Returns
     -------
     list of dict
-        One row per model: model, accuracy, macro_f1, epochs_run, best_epoch, seconds.
+        One row per model: model, protocol, accuracy, macro_f1, epochs_run,
+        best_epoch, seconds.
     """
     from rotordx.io import write_kamp_group
+    from rotordx.models import default_train_config, protocol_of
     from rotordx.preprocess import write_preprocessed
     from rotordx.simulate import TestbedConfig, simulate_testbed
     from rotordx.train import TrainConfig
@@ -430,19 +447,24 @@ def run_demo(
     write_preprocessed(ds, out / "preprocessed.parquet")
     rows = []
     for name in models:
+        seed_model = protocol_of(name) == "seed"
         m = train_run(
             data_dir,
             model=name,
             out=out / name,
-            train_config=cfg,
+            train_config=cfg
+            if seed_model
+            else default_train_config(name, seed=cfg.seed, threads=cfg.threads),
             split=split,
+            window=window,
             force=True,
             progress=progress,
-            dataset=ds,
+            dataset=ds if seed_model else None,
         )
         rows.append(
             {
                 "model": name,
+                "protocol": m["protocol"],
                 "accuracy": m["accuracy"],
                 "macro_f1": m["macro_f1"],
                 "epochs_run": m["epochs_run"],
@@ -459,12 +481,12 @@ def run_demo(
     }
     write_text_atomic(out / "summary.json", _dump(summary))
     lines = [
-        "| model | test accuracy | macro-F1 | epochs | best epoch | seconds |",
-        "|---|---|---|---|---|---|",
+        "| model | protocol | test accuracy | macro-F1 | epochs | best epoch | seconds |",
+        "|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['model']} | {r['accuracy'] * 100:.2f}% | {r['macro_f1']:.4f} | "
-        f"{r['epochs_run']} | {r['best_epoch']} | {r['seconds']:.1f} |"
+        f"| {r['model']} | {r['protocol']} | {r['accuracy'] * 100:.2f}% | {r['macro_f1']:.4f} | "
+        f"{r['epochs_run'] or '-'} | {r['best_epoch'] or '-'} | {r['seconds']:.1f} |"
         for r in rows
     ]
     write_text_atomic(out / "summary.md", "\n".join(lines) + "\n")

@@ -111,9 +111,30 @@ def default_train_config(name: str, **overrides: Any):
     return TrainConfig(**base)
 
 
-def make_classifier(name: str, *, train_config=None, fs: float = 1000.0, **params: Any):
-    """A fresh, unfitted classifier for ``name`` (see :data:`MODEL_NAMES`)."""
+def make_classifier(
+    name: str,
+    *,
+    protocol: str | None = None,
+    train_config=None,
+    fs: float = 1000.0,
+    **params: Any,
+):
+    """A fresh, unfitted classifier for ``name`` (see :data:`MODEL_NAMES`).
+
+    ``protocol`` overrides the model's own (:func:`protocol_of`): a seed model
+    under ``"window"`` is trained on the instants of the training windows and
+    classifies a window by its mean per-instant probabilities. Window models
+    need windows; ``"seed"`` is refused for them.
+    """
     _check_name(name, MODEL_NAMES)
+    protocol = protocol or protocol_of(name)
+    if protocol not in ("seed", "window"):
+        raise ParameterError(f"protocol must be 'seed' or 'window', got {protocol!r}")
+    if protocol == "seed" and name not in SEED_MODELS:
+        raise ParameterError(
+            f"model {name!r} classifies windows; the seed (point-wise) protocol applies to "
+            f"{', '.join(SEED_MODELS)} only"
+        )
     if name == "features":
         from rotordx.models.forest import FeatureForest
 
@@ -124,7 +145,6 @@ def make_classifier(name: str, *, train_config=None, fs: float = 1000.0, **param
         return MiniRocketRidge(**params)
     from rotordx.models.torch_classifier import TorchClassifier
 
-    protocol = protocol_of(name)
     return TorchClassifier(
         name,
         protocol=protocol,
@@ -147,4 +167,5 @@ def classifier_from_state(name: str, arrays: dict, meta: dict):
         return MiniRocketRidge.from_state(arrays, meta)
     from rotordx.models.torch_classifier import TorchClassifier
 
-    return TorchClassifier.from_state(arrays, meta, name=name, protocol=protocol_of(name))
+    protocol = str(meta.get("protocol", protocol_of(name)))
+    return TorchClassifier.from_state(arrays, meta, name=name, protocol=protocol)

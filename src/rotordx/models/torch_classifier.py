@@ -50,6 +50,23 @@ class TorchClassifier(Classifier):
         self.module = None
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
+        from rotordx.models import SEED_MODELS
+
+        # a seed (point-wise) network on windows: trained on the windows' instants,
+        # a window's probabilities are the mean over its instants
+        self.pointwise = protocol == "window" and name in SEED_MODELS
+
+    #: Point-wise training on windows uses at most this many instants (the seed's 240,000).
+    max_instants = 240_000
+
+    def _instants(self, split: Split, rng: np.random.Generator, limit: int) -> Split:
+        n, c, w = split.X.shape
+        X = split.X.transpose(0, 2, 1).reshape(n * w, c)
+        y = np.repeat(split.y, w)
+        if len(y) > limit:
+            idx = np.sort(rng.choice(len(y), size=limit, replace=False))
+            X, y = X[idx], y[idx]
+        return Split(np.ascontiguousarray(X), y)
 
     # -- input normalisation ------------------------------------------------------------
     def _fit_norm(self, X: np.ndarray) -> None:
@@ -76,9 +93,13 @@ class TorchClassifier(Classifier):
 
         cfg = replace(self.train_config, seed=seed)  # one seed for weights, batches, dropout
         self.train_config = cfg
+        if self.pointwise:
+            rng = np.random.default_rng(seed)
+            train = self._instants(train, rng, self.max_instants)
+            valid = self._instants(valid, rng, self.max_instants // 3)
         n_in = train.X.shape[1]
         n_classes = int(max(train.y.max(), valid.y.max())) + 1
-        key = "n_channels" if self.protocol == "window" else "n_inputs"
+        key = "n_channels" if self.protocol == "window" and not self.pointwise else "n_inputs"
         # the data decides the input and output sizes, also when refitting on other data
         self.module_args = {**self.module_args, key: int(n_in), "n_classes": n_classes}
         self.is_fitted = False
@@ -107,6 +128,12 @@ class TorchClassifier(Classifier):
         from rotordx.train import predict_logits
 
         self._check_fitted()
+        if self.pointwise:
+            X = np.asarray(X, dtype=np.float32)
+            n, c, w = X.shape
+            flat = X.transpose(0, 2, 1).reshape(n * w, c)
+            p = torch.softmax(predict_logits(self.module, self._norm(flat)), dim=1).numpy()
+            return p.reshape(n, w, -1).mean(axis=1)
         logits = predict_logits(self.module, self._norm(X))
         return torch.softmax(logits, dim=1).numpy()
 
@@ -123,6 +150,7 @@ class TorchClassifier(Classifier):
         if self.standardize:
             arrays["norm.mean"], arrays["norm.std"] = self.mean, self.std
         meta = {
+            "protocol": self.protocol,
             "module_args": self.module_args,
             "standardize": self.standardize,
             "train_config": asdict(self.train_config),
