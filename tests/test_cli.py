@@ -350,3 +350,31 @@ def test_report_command(small_group_dir, tmp_path):
     assert out.read_text().startswith("<!DOCTYPE html>")
     bad = runner.invoke(app, ["report", str(small_group_dir), "--out", str(tmp_path / "r.pdf")])
     assert bad.exit_code == 1 and "ending in .html" in bad.output
+
+
+@pytest.mark.parametrize("model", ["features", "wdcnn", "minirocket"])
+def test_windowed_same_seed_same_metrics(small_group_dir, tmp_path, model):
+    texts = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        _ok(
+            [
+                "train",
+                str(small_group_dir),
+                "--model",
+                model,
+                "--out",
+                str(out),
+                "--window",
+                "512",
+                "--seed",
+                "3",
+                "--max-epochs",
+                "3",
+                "--threads",
+                "1",
+                "--quiet",
+            ]
+        )
+        texts.append((out / "metrics.json").read_text().replace(str(out), ""))
+    assert texts[0] == texts[1]
