@@ -96,3 +96,28 @@ def test_cnn_identity_pool_is_exact():
     pool = KAMP_CNN().conv1[3]
     x = torch.rand(3, 100, 4)
     assert torch.equal(pool(x), nn.MaxPool1d(kernel_size=1, stride=1)(x))
+
+
+def test_numba_uses_workqueue_layer_beside_torch():
+    """MiniRocket's numba threads must not use OpenMP next to torch's pool.
+
+    With numba's OpenMP layer, a torch epoch after MiniRocket in the same
+    process was 50x slower (spinning OpenMP threads); see rotordx/__init__.py.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import rotordx, numpy as np, numba;"
+        "from rotordx.models import make_classifier;"
+        "from rotordx.splits import Split;"
+        "X = np.random.default_rng(0).standard_normal((8, 2, 256)).astype('float32');"
+        "y = np.arange(8) % 2;"
+        "make_classifier('minirocket', n_kernels=200).fit(Split(X, y), Split(X, y));"
+        "print(numba.threading_layer())"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NUMBA_THREADING_LAYER"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert out.stdout.strip().splitlines()[-1] == "workqueue"

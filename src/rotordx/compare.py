@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from rotordx._atomic import atomic_dir, write_text_atomic
+from rotordx.datasets import load_data, split_dataset
 from rotordx.evaluate import score_predictions
 from rotordx.exceptions import ParameterError
 from rotordx.io import CLASSES, write_kamp_group
 from rotordx.models import SEED_MODELS, WINDOW_MODELS, default_train_config, make_classifier
-from rotordx.runs import fit_and_score, load_dataset, load_signals
+from rotordx.runs import fit_and_score, is_kamp, load_dataset, load_signals
 from rotordx.splits import SEED_SPLIT, seed_split
-from rotordx.windows import WindowConfig, window_split, windows_of
+from rotordx.windows import WindowConfig, windows_of
 
 __all__ = ["SHIFTS", "compare_models", "shift_study", "write_comparison"]
 
@@ -108,21 +109,24 @@ def compare_models(
             f"unknown model(s) {unknown}; expected names from {WINDOW_MODELS + SEED_MODELS}"
         )
     if wanted_window:
-        signals = load_signals(data)
-        splits = window_split(signals, config=window, seed=seed)
+        ds_w = load_data(data)
+        splits = split_dataset(ds_w, config=window, seed=seed)
         for name in wanted_window:
             clf = make_classifier(
-                name, train_config=default_train_config(name, seed=seed, threads=threads)
+                name,
+                train_config=default_train_config(name, seed=seed, threads=threads),
+                **({"fs": ds_w.fs} if name == "features" else {}),
             )
             metrics, timing = fit_and_score(
-                clf, splits, classes=CLASSES, seed=seed, progress=progress
+                clf, splits, classes=ds_w.classes, seed=seed, progress=progress
             )
-            rows.append(
-                _row(
-                    clf, metrics, timing, splits[2].X, f"window {signals.shape[1]}x{window.window}"
-                )
-            )
+            unit = f"window {ds_w.n_channels}x{window.window}"
+            rows.append(_row(clf, metrics, timing, splits[2].X, unit))
             fitted[name] = clf
+    if wanted_seed and not is_kamp(data):
+        raise ParameterError(
+            f"{data}: the seed models need a KAMP group; leave dnn, cnn, rnn out of --models"
+        )
     if wanted_seed:
         ds = load_dataset(data)
         splits = seed_split(ds.signals, sizes=seed_split_sizes, seed=seed)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io import CLASSES, Recording, find_groups, load_kamp_group, read_channels
+from rotordx.io import Recording, read_channels
 
 __all__ = [
     "EXPLAIN_ORDERS",
@@ -240,6 +240,14 @@ def _physics_verdict(findings: list[Finding]) -> str:
     return "normal"
 
 
+def _is_manifest(path: Path) -> bool:
+    if path.suffix.lower() != ".csv":
+        return False
+    with path.open("r", encoding="utf-8", errors="replace") as fh:
+        header = {c.strip().lower() for c in fh.readline().split(",")}
+    return {"path", "label"} <= header
+
+
 def load_recordings(
     path: str | os.PathLike[str],
     *,
@@ -248,45 +256,24 @@ def load_recordings(
     column: str | None = None,
     duration: float = 1e9,
 ) -> list[Recording]:
-    """Recordings to diagnose from a path.
+    """Recordings to diagnose from a path, at the model's rate ``fs``.
 
-    A KAMP group folder gives one recording per machine-state column (or only
-    ``column``), resampled onto the ``fs`` grid. A CSV/Parquet file is read
-    with :func:`rotordx.io.read_channels` and resampled to ``fs``
-    (anti-aliased polyphase resampling) when its rate differs.
+    A KAMP group folder gives one recording per machine-state column (or
+    only ``column``), on the ``fs`` grid; a manifest CSV or a folder of CWRU
+    ``.mat`` files gives its recordings (``column`` selects a label); any other
+    CSV/Parquet file is read with :func:`rotordx.io.read_channels` (``rate``
+    when it has no time column). Recordings at another rate are resampled
+    (anti-aliased polyphase).
     """
-    from rotordx.preprocess import resample_group
+    from rotordx.datasets import load_data, resample_recording
 
     path = Path(path)
-    if path.is_dir():
-        if column is not None and column not in CLASSES:
-            raise ParameterError(f"--column must be one of {', '.join(CLASSES)}, got {column!r}")
-        groups = find_groups(path)
-        recs = []
-        for g in groups or [None]:
-            group = load_kamp_group(path, group=g)
-            _, values = resample_group(group, fs=fs, duration=duration)
-            for ci, cls in enumerate(CLASSES):
-                if column is None or column == cls:
-                    recs.append(
-                        Recording(
-                            name=f"{path}/g{group.group}:{cls}",
-                            signals=np.ascontiguousarray(values[ci].T),
-                            fs=fs,
-                            channel_names=tuple(f"sensor {i + 1}" for i in range(values.shape[2])),
-                        )
-                    )
-        return recs
-    rec = read_channels(path, rate=rate)
-    if abs(rec.fs - fs) > 1e-9 * fs:
-        from fractions import Fraction
-
-        from scipy.signal import resample_poly
-
-        frac = Fraction(fs / rec.fs).limit_denominator(1000)
-        sig = resample_poly(rec.signals, frac.numerator, frac.denominator, axis=1)
-        rec = Recording(name=rec.name, signals=sig, fs=fs, channel_names=rec.channel_names)
-    return [rec]
+    if path.is_dir() or _is_manifest(path):
+        ds = load_data(path, fs=fs, duration=duration)
+        if column is not None and column not in ds.classes:
+            raise ParameterError(f"--column must be one of {', '.join(ds.classes)}, got {column!r}")
+        return [r.recording for r in ds.recordings if column is None or r.label == column]
+    return [resample_recording(read_channels(path, rate=rate), fs)]
 
 
 def diagnose(bundle, recording: Recording, *, thresholds: str = "group2_rigid") -> Diagnosis:

@@ -15,6 +15,7 @@ A *run folder* holds everything one training produced:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -28,7 +29,7 @@ from rotordx import __version__
 from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.evaluate import score_predictions
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io import CLASSES, load_kamp_group
+from rotordx.io import load_kamp_group
 from rotordx.preprocess import (
     PreprocessConfig,
     Preprocessed,
@@ -42,6 +43,7 @@ __all__ = [
     "DEMO_MODELS",
     "evaluate_run",
     "fit_and_score",
+    "is_kamp",
     "load_dataset",
     "load_signals",
     "run_demo",
@@ -103,6 +105,14 @@ def load_dataset(
     return preprocess_group(load_kamp_group(path, group=group), config=config, scaler=scaler)
 
 
+def is_kamp(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a folder holding a KAMP group."""
+    from rotordx.io import find_groups
+
+    path = Path(path)
+    return path.is_dir() and bool(find_groups(path))
+
+
 def load_signals(
     path: str | os.PathLike[str],
     *,
@@ -110,7 +120,7 @@ def load_signals(
     duration: float = 140.0,
     group: int | None = None,
 ) -> np.ndarray:
-    """Resampled multi-sensor signals in physical units, for the windowed protocol.
+    """A KAMP group's resampled signals in physical units, class by class.
 
     The seed's linear interpolation onto the ``fs`` grid, without its moving
     average and min-max scaling (the window models do their own scaling, and
@@ -120,16 +130,16 @@ def load_signals(
     -------
     np.ndarray [shape=(n_classes, n_sensors, n_samples)]
     """
-    from rotordx.preprocess import resample_group
+    from rotordx.datasets import load_data
 
     path = Path(path)
-    if path.is_file():
+    if not is_kamp(path):
         raise DataError(
-            f"{path}: the windowed models need a raw KAMP group folder (a preprocessed "
-            "Parquet file has the seed's smoothing and scaling baked in)"
+            f"{path}: expected a KAMP group folder (g<N>_sensor1.csv …); a preprocessed "
+            "Parquet file has the seed's smoothing and scaling baked in"
         )
-    _, values = resample_group(load_kamp_group(path, group=group), fs=fs, duration=duration)
-    return np.ascontiguousarray(values.transpose(0, 2, 1))
+    ds = load_data(path, fs=fs, duration=duration, group=group)
+    return np.stack([r.recording.signals for r in ds.recordings])
 
 
 def _environment(threads: int) -> dict:
@@ -142,16 +152,6 @@ def _environment(threads: int) -> dict:
         "python": platform.python_version(),
         "threads": threads,
     }
-
-
-def _inference_us(classifier, X: np.ndarray, repeats: int = 3) -> float:
-    """Median microseconds per input row of ``classifier.predict_proba`` (batch of ``X``)."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        classifier.predict_proba(X)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times) / max(1, len(X)) * 1e6)
 
 
 def _write_run(
@@ -287,21 +287,16 @@ def train_run(
     dict
         The content of ``metrics.json`` plus ``"seconds"`` (training time).
     """
+    from rotordx.datasets import load_data, split_dataset
     from rotordx.diagnose import healthy_baseline
-    from rotordx.models import default_train_config, make_classifier, protocol_of
-    from rotordx.windows import WindowConfig, block_bounds, window_split
+    from rotordx.models import check_protocol, default_train_config, make_classifier
+    from rotordx.windows import WindowConfig, block_bounds
 
     out = Path(out)
     if out.is_dir() and any(out.iterdir()) and not force:
         raise ParameterError(f"{out} already exists and is not empty; pass --force to replace it")
-    protocol = protocol or protocol_of(model)
+    protocol = check_protocol(model, protocol)
     cfg = train_config or default_train_config(model)
-    classifier = make_classifier(
-        model,
-        protocol=protocol,
-        train_config=cfg,
-        **({"fs": (preprocess or PreprocessConfig()).fs} if model == "features" else {}),
-    )
     seed = cfg.seed if seed is None else seed
     if protocol == "seed":
         ds = dataset if dataset is not None else load_dataset(data, group=group, config=preprocess)
@@ -317,21 +312,39 @@ def train_run(
         setup = {"split": {"per_class": list(split)}, "preprocess": asdict(ds.config)}
     else:
         wcfg = window or WindowConfig()
-        fs = (preprocess or PreprocessConfig()).fs
-        duration = (preprocess or PreprocessConfig()).duration
-        signals = load_signals(data, fs=fs, duration=duration, group=group)
-        splits = window_split(signals, config=wcfg, seed=seed)
-        classes = CLASSES
-        train_block = slice(*block_bounds(signals.shape[2], config=wcfg)[0])
+        pre = preprocess or PreprocessConfig()
+        ds_w = load_data(
+            data, fs=pre.fs if is_kamp(data) else None, duration=pre.duration, group=group
+        )
+        splits = split_dataset(ds_w, config=wcfg, seed=seed)
+        classes = ds_w.classes
+        fs = ds_w.fs
         input_spec = {
             "fs": fs,
             "window": wcfg.window,
             "hop": wcfg.hop,
-            "n_channels": int(signals.shape[1]),
-            "duration": duration,
-            "baseline": healthy_baseline(signals[0][:, train_block], fs=fs, window=wcfg.window),
+            "n_channels": ds_w.n_channels,
+            "duration": pre.duration,
         }
-        setup = {"window": {**asdict(wcfg), "gap": wcfg.gap_samples}, "fs": fs}
+        normal = [r.recording.signals for r in ds_w.recordings if r.label == "normal"]
+        if normal:  # the healthy reference for `diagnose`: the first normal training block
+            train_block = slice(*block_bounds(normal[0].shape[1], config=wcfg)[0])
+            # windows too short to estimate the running speed give no baseline
+            with contextlib.suppress(DataError):
+                input_spec["baseline"] = healthy_baseline(
+                    normal[0][:, train_block], fs=fs, window=wcfg.window
+                )
+        setup = {
+            "window": {**asdict(wcfg), "gap": wcfg.gap_samples},
+            "fs": fs,
+            "recordings": len(ds_w.recordings),
+        }
+    classifier = make_classifier(
+        model,
+        protocol=protocol,
+        train_config=cfg,
+        **({"fs": input_spec.get("fs", 1000.0)} if model == "features" else {}),
+    )
     metrics, timing = fit_and_score(
         classifier, splits, classes=classes, seed=seed, progress=progress
     )
@@ -365,7 +378,6 @@ def evaluate_run(
     new data); for window models the sample rate and window length.
     """
     from rotordx.bundle import load_bundle
-    from rotordx.windows import windows_of
 
     bundle = load_bundle(run_dir)
     if bundle.protocol == "seed":
@@ -377,15 +389,21 @@ def evaluate_run(
         X, y = ds.samples()
         X = X.astype(np.float32)
     else:
+        from rotordx.datasets import all_windows, load_data
+
         spec = bundle.input
-        signals = load_signals(
-            data, fs=float(spec["fs"]), duration=float(spec.get("duration", 140.0)), group=group
+        ds_w = load_data(
+            data,
+            fs=float(spec["fs"]),
+            duration=float(spec.get("duration", 140.0)),
+            group=group,
+            classes=bundle.classes,
         )
-        if signals.shape[1] != int(spec["n_channels"]):
+        if ds_w.n_channels != int(spec["n_channels"]):
             raise DataError(
-                f"{data}: {signals.shape[1]} channels; the model expects {spec['n_channels']}"
+                f"{data}: {ds_w.n_channels} channels; the model expects {spec['n_channels']}"
             )
-        w = windows_of(signals, window=int(spec["window"]), hop=int(spec["window"]))
+        w = all_windows(ds_w, window=int(spec["window"]))
         X, y = w.X, w.y
     pred = bundle.classifier.predict(X)
     scores = score_predictions(y, pred, classes=bundle.classes)

@@ -30,11 +30,25 @@ Severity
     ZONE_DESCRIPTIONS
     severity_zone
 
+Bearings
+--------
+    BearingGeometry, SKF_6205
+    defect_frequencies
+    bearing_envelope_features
+    strongest_defect
+
 Feature vector
 --------------
     extract_features
 """
 
+from rotordx.features.bearing import (
+    SKF_6205,
+    BearingGeometry,
+    bearing_envelope_features,
+    defect_frequencies,
+    strongest_defect,
+)
 from rotordx.features.extract import extract_features
 from rotordx.features.orders import DEFAULT_ORDERS, estimate_running_speed, order_amplitudes
 from rotordx.features.severity import (
@@ -68,13 +82,17 @@ from rotordx.features.time import (
 __all__ = [
     "DEFAULT_ORDERS",
     "SEVERITY_PRESETS",
+    "SKF_6205",
     "TIME_FEATURE_NAMES",
     "ZONE_DESCRIPTIONS",
+    "BearingGeometry",
     "SeverityThresholds",
     "amplitude_spectrum",
     "band_power_fraction",
+    "bearing_envelope_features",
     "clearance_factor",
     "crest_factor",
+    "defect_frequencies",
     "envelope_spectrum",
     "estimate_running_speed",
     "extract_features",
@@ -89,6 +107,7 @@ __all__ = [
     "shape_factor",
     "skewness",
     "spectral_centroid",
+    "strongest_defect",
     "time_features",
     "velocity_rms",
 ]

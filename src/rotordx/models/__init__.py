@@ -38,6 +38,7 @@ __all__ = [
     "WINDOW_MODELS",
     "WindowLSTM",
     "build_model",
+    "check_protocol",
     "classifier_from_state",
     "count_parameters",
     "default_train_config",
@@ -96,6 +97,20 @@ def protocol_of(name: str) -> str:
     return "seed" if name in SEED_MODELS else "window"
 
 
+def check_protocol(name: str, protocol: str | None = None) -> str:
+    """The protocol ``name`` runs under (``protocol`` if given and valid, else its own)."""
+    _check_name(name, MODEL_NAMES)
+    protocol = protocol or protocol_of(name)
+    if protocol not in ("seed", "window"):
+        raise ParameterError(f"protocol must be 'seed' or 'window', got {protocol!r}")
+    if protocol == "seed" and name not in SEED_MODELS:
+        raise ParameterError(
+            f"model {name!r} classifies windows; the seed (point-wise) protocol applies to "
+            f"{', '.join(SEED_MODELS)} only"
+        )
+    return protocol
+
+
 def default_train_config(name: str, **overrides: Any):
     """Training settings for a torch model: the seed's for seed models, window defaults else.
 
@@ -126,15 +141,7 @@ def make_classifier(
     classifies a window by its mean per-instant probabilities. Window models
     need windows; ``"seed"`` is refused for them.
     """
-    _check_name(name, MODEL_NAMES)
-    protocol = protocol or protocol_of(name)
-    if protocol not in ("seed", "window"):
-        raise ParameterError(f"protocol must be 'seed' or 'window', got {protocol!r}")
-    if protocol == "seed" and name not in SEED_MODELS:
-        raise ParameterError(
-            f"model {name!r} classifies windows; the seed (point-wise) protocol applies to "
-            f"{', '.join(SEED_MODELS)} only"
-        )
+    protocol = check_protocol(name, protocol)
     if name == "features":
         from rotordx.models.forest import FeatureForest
 

@@ -1,0 +1,453 @@
+"""Rolling-element bearing defect frequencies and envelope-spectrum features.
+
+A local defect on a bearing race or ball produces a short impact each time a
+rolling element passes over it. The impacts ring the structure's resonances,
+so the vibration at a resonance is *amplitude modulated* at the defect's
+repetition rate. Band-passing around a resonance and taking the Hilbert
+envelope demodulates it: the envelope spectrum shows a line at the defect
+frequency and its harmonics (:func:`~rotordx.features.envelope_spectrum`).
+
+Defect frequencies (shaft frequency ``f``, ``n`` balls of diameter ``d`` on a
+pitch diameter ``D``, contact angle ``a``; e.g. Randall & Antoni, *Rolling
+element bearing diagnostics — a tutorial*, MSSP 25 (2011), eq. (1)–(4))::
+
+    FTF  = f / 2 (1 - d/D cos a)               cage (fundamental train)
+    BPFO = n f / 2 (1 - d/D cos a)             ball pass, outer race
+    BPFI = n f / 2 (1 + d/D cos a)             ball pass, inner race
+    BSF  = D / (2 d) f (1 - (d/D cos a)^2)     ball spin
+
+Functions
+---------
+    defect_frequencies
+    bearing_envelope_features
+    strongest_defect
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from rotordx.exceptions import ParameterError
+from rotordx.features._checks import as_signal, check_fs, check_positive, safe_div
+from rotordx.features.orders import _band_peak, _speed_array
+from rotordx.features.spectral import envelope_spectrum
+
+__all__ = [
+    "DEFECTS",
+    "DEFECT_FAULTS",
+    "SKF_6205",
+    "BearingGeometry",
+    "bearing_envelope_features",
+    "default_envelope_band",
+    "defect_frequencies",
+    "strongest_defect",
+]
+
+#: Defect frequencies reported by :func:`bearing_envelope_features`, in order.
+DEFECTS: tuple[str, ...] = ("bpfo", "bpfi", "bsf", "ftf")
+#: The bearing part whose defect repeats at each frequency.
+DEFECT_FAULTS: dict[str, str] = {
+    "bpfo": "outer_race",
+    "bpfi": "inner_race",
+    "bsf": "ball",
+    "ftf": "cage",
+}
+
+
+@dataclass(frozen=True)
+class BearingGeometry:
+    """Geometry of a rolling-element bearing.
+
+    Attributes
+    ----------
+    n_balls : int >= 1
+        Number of rolling elements.
+    ball_diameter : float > 0
+        Rolling-element diameter ``d``.
+    pitch_diameter : float > 0
+        Pitch (cage) diameter ``D``; any length unit, the same as ``d``.
+    contact_angle_deg : float in [0, 90)
+        Contact angle ``a`` in degrees (0 for a deep-groove ball bearing
+        under radial load).
+    name : str
+        For messages and reports.
+
+    Raises
+    ------
+    ParameterError
+        If a value is out of range or ``d cos a >= D``.
+    """
+
+    n_balls: int
+    ball_diameter: float
+    pitch_diameter: float
+    contact_angle_deg: float = 0.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        n = self.n_balls
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ParameterError(f"n_balls must be a positive integer, got {n!r}")
+        d = check_positive(self.ball_diameter, "ball_diameter")
+        big_d = check_positive(self.pitch_diameter, "pitch_diameter")
+        a = check_positive(self.contact_angle_deg, "contact_angle_deg", allow_zero=True)
+        if a >= 90:
+            raise ParameterError(f"contact_angle_deg must be in [0, 90), got {a!r}")
+        if d * math.cos(math.radians(a)) >= big_d:
+            raise ParameterError(
+                f"ball_diameter ({d:g}) × cos(contact angle) must be smaller than "
+                f"pitch_diameter ({big_d:g})"
+            )
+
+    @property
+    def ratio(self) -> float:
+        """``d / D · cos a``."""
+        return (
+            self.ball_diameter
+            / self.pitch_diameter
+            * math.cos(math.radians(self.contact_angle_deg))
+        )
+
+
+#: SKF 6205-2RS JEM deep-groove ball bearing, the drive-end bearing of the CWRU
+#: rig: 9 balls, d = 0.3126 in, D = 1.537 in, contact angle 0°.
+SKF_6205 = BearingGeometry(9, 0.3126, 1.537, 0.0, name="SKF 6205")
+
+
+def _check_geometry(geometry: Any) -> BearingGeometry:
+    if not isinstance(geometry, BearingGeometry):
+        raise ParameterError(f"geometry must be a BearingGeometry, got {type(geometry).__name__}")
+    return geometry
+
+
+def _multipliers(geometry: BearingGeometry) -> dict[str, float]:
+    """Defect frequencies per Hz of shaft speed."""
+    r = geometry.ratio
+    n = geometry.n_balls
+    return {
+        "ftf": 0.5 * (1.0 - r),
+        "bpfo": 0.5 * n * (1.0 - r),
+        "bpfi": 0.5 * n * (1.0 + r),
+        "bsf": geometry.pitch_diameter / (2.0 * geometry.ball_diameter) * (1.0 - r * r),
+    }
+
+
+def defect_frequencies(shaft_hz: Any, geometry: BearingGeometry = SKF_6205) -> dict[str, Any]:
+    """Bearing defect frequencies at a shaft speed.
+
+    Parameters
+    ----------
+    shaft_hz : float or np.ndarray
+        Shaft (inner-ring) rotation frequency in Hz, outer ring fixed
+        (rpm / 60).
+    geometry : BearingGeometry
+        Default :data:`SKF_6205`.
+
+    Returns
+    -------
+    dict
+        ``{"ftf", "bpfo", "bpfi", "bsf"}`` in Hz (floats for a scalar
+        ``shaft_hz``, arrays otherwise): see the module docstring. For the
+        SKF 6205 at 1797 rpm: FTF 11.93, BPFO 107.36, BPFI 162.19, BSF 70.58 Hz.
+
+    Raises
+    ------
+    ParameterError
+        If ``shaft_hz`` is not finite and > 0, or ``geometry`` is not a
+        :class:`BearingGeometry`.
+    """
+    geometry = _check_geometry(geometry)
+    try:
+        f = np.asarray(shaft_hz, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(f"shaft_hz must be a number of Hz, got {shaft_hz!r}") from None
+    if f.size == 0 or not np.isfinite(f).all() or (f <= 0).any():
+        raise ParameterError(f"shaft_hz must be finite and > 0, got {shaft_hz!r}")
+    mult = _multipliers(geometry)
+    if f.ndim == 0:
+        return {k: float(m * f) for k, m in mult.items()}
+    return {k: m * f for k, m in mult.items()}
+
+
+def default_envelope_band(fs: float) -> tuple[float, float]:
+    """Default demodulation band ``(fs / 8, fs / 2.4)``: 1.5–5 kHz at 12 kHz.
+
+    A wide band in the upper half of the spectrum, where the structural
+    resonances excited by bearing impacts lie and the shaft harmonics do
+    not. With a known resonance, pass a band around it instead (or choose
+    one with a kurtogram).
+    """
+    fs = check_fs(fs)
+    return fs / 8.0, fs / 2.4
+
+
+def _check_defects(defects: Any) -> tuple[str, ...]:
+    if isinstance(defects, str):
+        defects = (defects,)
+    try:
+        out = tuple(str(d).lower() for d in defects)
+    except TypeError:
+        raise ParameterError(f"defects must be a sequence of {DEFECTS}, got {defects!r}") from None
+    if not out or any(d not in DEFECTS for d in out) or len(set(out)) != len(out):
+        raise ParameterError(
+            f"defects must be distinct names from {', '.join(DEFECTS)}, got {defects!r}"
+        )
+    return out
+
+
+def _check_harmonics(harmonics: Any) -> int:
+    if isinstance(harmonics, bool) or not isinstance(harmonics, int | np.integer) or harmonics < 1:
+        raise ParameterError(f"harmonics must be a positive integer, got {harmonics!r}")
+    return int(harmonics)
+
+
+def _envelope(
+    x: Any, fs: float, band: Any
+) -> tuple[np.ndarray, np.ndarray, float, tuple[float, float]]:
+    """Envelope spectrum of ``x`` in ``band`` (default :func:`default_envelope_band`)."""
+    if band is None:
+        band = default_envelope_band(fs)
+    freqs, amp = envelope_spectrum(x, fs=fs, band=band)
+    return freqs, amp, float(freqs[1] - freqs[0]), (float(band[0]), float(band[1]))
+
+
+def _snr_table(
+    amp: np.ndarray,
+    df: float,
+    fs: float,
+    speed: np.ndarray,
+    geometry: BearingGeometry,
+    defects: tuple[str, ...],
+    harmonics: int,
+    tolerance: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SNR and peak frequency of every (defect, harmonic), shape (..., n_def, n_harm)."""
+    mult = _multipliers(geometry)
+    n_bins = amp.shape[-1]
+    k = np.arange(1, harmonics + 1, dtype=np.float64)
+    centres = np.stack([mult[d] * k for d in defects])  # (n_def, n_harm), per Hz of shaft
+    fc = speed[..., None, None] * centres  # (..., n_def, n_harm)
+    half = np.maximum(tolerance * fc, df)
+    # noise floor: median of the envelope spectrum over (0, highest searched frequency]
+    f_top = (fc + half).max(axis=(-2, -1))
+    bins = np.arange(n_bins) * df
+    mask = (bins > 0) & (bins <= f_top[..., None])
+    if np.ndim(f_top) == 0 or np.all(f_top == np.ravel(f_top)[0]):
+        sel = mask.reshape(-1, n_bins)[0]
+        floor = np.median(amp[..., sel], axis=-1) if sel.any() else np.zeros(amp.shape[:-1])
+    else:
+        floor = np.nanmedian(np.where(mask, amp, np.nan), axis=-1)
+    snr = np.empty(fc.shape)
+    freq = np.empty(fc.shape)
+    for i in range(len(defects)):
+        for j in range(harmonics):
+            c, h = fc[..., i, j], half[..., i, j]
+            peak, f_peak = _band_peak(amp, df, c - h, c + h)
+            above = c + h >= fs / 2.0
+            snr[..., i, j] = np.where(above, np.nan, safe_div(peak, floor))
+            freq[..., i, j] = np.where(above, np.nan, f_peak)
+    return snr, freq
+
+
+def bearing_envelope_features(
+    x: Any,
+    *,
+    fs: float,
+    shaft_hz: Any,
+    geometry: BearingGeometry = SKF_6205,
+    band: tuple[float, float] | None = None,
+    harmonics: int = 3,
+    tolerance: float = 0.02,
+    defects: Any = DEFECTS,
+) -> tuple[np.ndarray, list[str]]:
+    """Envelope-spectrum signal-to-noise ratio at each bearing defect frequency.
+
+    For every window: the envelope spectrum of the signal band-passed to
+    ``band`` (:func:`~rotordx.features.envelope_spectrum`: 4th-order
+    zero-phase Butterworth, Hilbert envelope, Hann window, no zero padding);
+    for each defect frequency ``f_d`` and harmonic ``k`` the largest value
+    within ``k f_d ± max(tolerance · k f_d, fs / n)`` (parabolically
+    refined), divided by the **median** of the envelope spectrum over
+    ``(0, F]``, ``F`` the upper edge of the highest band searched. A value
+    of about 1–3 means no line; a clear defect line gives 10–100+.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_samples)]
+        Acceleration windows, e.g. ``(n_windows, n_channels, n_samples)``.
+    fs : float > 0
+        Sample rate in Hz.
+    shaft_hz : float or np.ndarray
+        Shaft frequency in Hz (rpm / 60): a scalar, or an array whose shape
+        is a leading part of ``x.shape[:-1]`` (one speed per window).
+    geometry : BearingGeometry
+        Default :data:`SKF_6205`.
+    band : (float, float), optional
+        Demodulation band in Hz; default :func:`default_envelope_band`
+        ``(fs / 8, fs / 2.4)``. The envelope only carries modulation rates
+        below about half the band's width.
+    harmonics : int >= 1
+        Harmonics per defect frequency (1 = the fundamental only).
+    tolerance : float >= 0
+        Relative half-width of the search band (slip of the rolling
+        elements and speed error: 1–2 % is typical).
+    defects : sequence of str
+        Subset of :data:`DEFECTS` (``"bpfo", "bpfi", "bsf", "ftf"``).
+
+    Returns
+    -------
+    values : np.ndarray [shape=(..., len(defects) * harmonics)]
+        SNRs; NaN where the search band reaches the Nyquist frequency.
+    names : list of str
+        ``env_<defect>_<k>``, defect-major: ``env_bpfo_1, env_bpfo_2, …``.
+
+    Raises
+    ------
+    DataError
+        Too few samples or non-finite values.
+    ParameterError
+        Bad ``fs``, ``shaft_hz``, ``geometry``, ``band``, ``harmonics``,
+        ``tolerance`` or ``defects``.
+    """
+    fs = check_fs(fs)
+    geometry = _check_geometry(geometry)
+    harmonics = _check_harmonics(harmonics)
+    tolerance = check_positive(tolerance, "tolerance", allow_zero=True)
+    defects = _check_defects(defects)
+    x = as_signal(x)
+    speed = _speed_array(shaft_hz, x.shape[:-1])
+    _, amp, df, _ = _envelope(x, fs, band)
+    snr, _ = _snr_table(amp, df, fs, speed, geometry, defects, harmonics, tolerance)
+    names = [f"env_{d}_{k}" for d in defects for k in range(1, harmonics + 1)]
+    return snr.reshape(*snr.shape[:-2], -1), names
+
+
+def strongest_defect(
+    x: Any,
+    *,
+    fs: float,
+    shaft_hz: float,
+    geometry: BearingGeometry = SKF_6205,
+    band: tuple[float, float] | None = None,
+    harmonics: int = 3,
+    tolerance: float = 0.02,
+    candidates: Any = ("bpfo", "bpfi", "bsf"),
+    min_snr: float = 10.0,
+    segment: float | None = 1.0,
+) -> dict[str, Any]:
+    """The bearing defect frequency that stands out most in the envelope spectrum.
+
+    Windows longer than ``segment`` seconds are cut into non-overlapping
+    segments of that length (the remainder is dropped), and the envelope
+    spectra of all segments of all windows are **averaged** (Welch), so one
+    answer describes the whole input and noise and speed wander average
+    out. The SNRs, and so ``min_snr``, depend on this averaging: the
+    default threshold was chosen on 1 s segments of ~10 s CWRU recordings
+    (``docs/data.md``); a single unaveraged spectrum has higher noise peaks. Each
+    candidate's *score* is the mean of its harmonics' SNRs (as in
+    :func:`bearing_envelope_features`) weighted ``1/k``, so that the
+    fundamental counts most: harmonics of different defects can coincide
+    (for the SKF 6205, 3×BPFO ≈ 2×BPFI and 3×BSF ≈ 2×BPFO within 1.5 %).
+    The candidate with the highest score wins.
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_samples)]
+        Acceleration window(s) of one machine at one speed.
+    fs : float > 0
+        Sample rate in Hz.
+    shaft_hz : float > 0
+        Shaft frequency in Hz (rpm / 60).
+    geometry, band, harmonics, tolerance
+        As in :func:`bearing_envelope_features`.
+    candidates : sequence of str
+        Defects to compare; by default the outer race, inner race and ball.
+    min_snr : float > 0
+        Score from which the winner counts as significant.
+    segment : float > 0 or None
+        Segment length in seconds (default 1 s, i.e. 1 Hz resolution);
+        ``None`` keeps the windows whole.
+
+    Returns
+    -------
+    dict
+        ``defect`` (e.g. ``"bpfi"``), ``fault`` (``"inner_race"``…),
+        ``expected_hz`` (its theoretical frequency), ``frequency_hz`` (the
+        peak found near it), ``snr`` (of the fundamental), ``harmonic_snr``
+        (list, one per harmonic), ``score``, ``significant`` (``score >=
+        min_snr``), ``scores`` (every candidate's score), ``band`` (Hz),
+        ``rpm``, ``explanation`` (one sentence).
+
+    Raises
+    ------
+    DataError, ParameterError
+        As :func:`bearing_envelope_features`; ``shaft_hz`` must be a scalar.
+    """
+    fs = check_fs(fs)
+    geometry = _check_geometry(geometry)
+    harmonics = _check_harmonics(harmonics)
+    tolerance = check_positive(tolerance, "tolerance", allow_zero=True)
+    min_snr = check_positive(min_snr, "min_snr")
+    cands = _check_defects(candidates)
+    if isinstance(shaft_hz, np.ndarray) and shaft_hz.ndim == 0:
+        shaft_hz = shaft_hz[()]
+    shaft = check_positive(shaft_hz, "shaft_hz")
+    x = as_signal(x)
+    if segment is not None:
+        seg = round(check_positive(segment, "segment") * fs)
+        if 0 < seg < x.shape[-1]:
+            n_seg = x.shape[-1] // seg
+            x = x[..., : n_seg * seg].reshape(*x.shape[:-1], n_seg, seg)
+    _, amp, df, used_band = _envelope(x, fs, band)
+    mean_amp = amp.reshape(-1, amp.shape[-1]).mean(axis=0)
+    snr, freq = _snr_table(
+        mean_amp, df, fs, np.asarray(shaft), geometry, cands, harmonics, tolerance
+    )
+    w = 1.0 / np.arange(1, harmonics + 1)
+    valid = np.isfinite(snr)
+    scores = np.where(
+        valid.any(axis=-1),
+        safe_div(np.where(valid, snr, 0.0) @ w, valid.astype(np.float64) @ w),
+        np.nan,
+    )
+    if np.isnan(scores).all():
+        raise ParameterError(
+            f"every defect frequency of {geometry.name or 'the bearing'} lies above the "
+            f"Nyquist frequency {fs / 2:g} Hz at shaft speed {shaft:g} Hz"
+        )
+    best = int(np.nanargmax(scores))
+    defect = cands[best]
+    expected = _multipliers(geometry)[defect] * shaft
+    score = float(scores[best])
+    rpm = shaft * 60.0
+    significant = score >= min_snr
+    what = geometry.name or "the bearing"
+    if significant:
+        explanation = (
+            f"envelope peak at {freq[best, 0]:.1f} Hz (SNR {snr[best, 0]:.1f}) = "
+            f"{defect.upper()} of {what} at {rpm:.0f} rpm ({expected:.1f} Hz) "
+            f"→ {DEFECT_FAULTS[defect].replace('_', ' ')}"
+        )
+    else:
+        explanation = (
+            f"no defect frequency of {what} at {rpm:.0f} rpm stands out in the envelope "
+            f"spectrum (strongest: {defect.upper()}, score {score:.1f} < {min_snr:g})"
+        )
+    return {
+        "defect": defect,
+        "fault": DEFECT_FAULTS[defect],
+        "expected_hz": float(expected),
+        "frequency_hz": float(freq[best, 0]),
+        "snr": float(snr[best, 0]),
+        "harmonic_snr": [float(v) for v in snr[best]],
+        "score": score,
+        "significant": bool(significant),
+        "scores": {c: float(s) for c, s in zip(cands, scores, strict=True)},
+        "band": used_band,
+        "rpm": float(rpm),
+        "explanation": explanation,
+    }

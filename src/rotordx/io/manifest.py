@@ -1,0 +1,448 @@
+"""Manifests: labelled lists of recordings, so any user can bring their own data.
+
+A manifest is a CSV file with a header row. Required columns ``path`` and
+``label``; optional ``rate``, ``channel``, ``rpm``, ``condition``::
+
+    path,label,rate,channel,rpm,condition
+    cwru/12k_Drive_End_IR007_0_105.mat,inner_race,12000,DE,1797,0hp
+    pump/healthy.csv,normal,25600,acc_x;acc_y,2950,
+    pump/bad.wav,outer_race,,,2950,
+
+* ``path``: relative to the manifest's folder (or absolute). Supported:
+  ``.mat`` (CWRU layout, :func:`rotordx.io.cwru.read_cwru`), ``.csv`` and
+  ``.parquet`` (one column per channel, :func:`rotordx.io.tabular.read_channels`),
+  ``.wav`` (:mod:`scipy.io.wavfile`; each WAV channel is a channel).
+* ``label``: the class.
+* ``rate``: sample rate in Hz (CSV/Parquet without a time column need it,
+  here or as ``default_rate``; ``.mat`` files with a CWRU name and WAV
+  files carry their own, which it must then match).
+* ``channel``: which channel(s) to use, several separated by ``;``: for
+  ``.mat`` ``DE``/``FE``/``BA`` (default ``DE``), for CSV/Parquet column
+  names (default all), for WAV ``ch0``, ``ch1``… (default all).
+* ``rpm``: shaft speed (rev/min); for a CWRU ``.mat`` the file's own speed
+  is used when empty.
+* ``condition``: free text (load, speed, test rig…), e.g. to split by
+  condition.
+
+Functions
+---------
+    read_manifest
+    load_entry
+    write_cwru_manifest
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rotordx._atomic import write_text_atomic
+from rotordx.exceptions import DataError, ParameterError
+from rotordx.io.cwru import CHANNELS, find_cwru, parse_cwru_name, read_cwru
+from rotordx.io.tabular import Recording, read_channels
+
+__all__ = [
+    "EXTENSIONS",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "LabeledRecording",
+    "ManifestEntry",
+    "load_entry",
+    "read_manifest",
+    "write_cwru_manifest",
+]
+
+#: Columns every manifest must have.
+REQUIRED_COLUMNS: tuple[str, ...] = ("path", "label")
+#: Columns a manifest may have.
+OPTIONAL_COLUMNS: tuple[str, ...] = ("rate", "channel", "rpm", "condition")
+#: Recording formats a manifest may reference.
+EXTENSIONS: tuple[str, ...] = (".mat", ".csv", ".parquet", ".wav")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One line of a manifest.
+
+    Attributes
+    ----------
+    path : Path
+        The recording, resolved (absolute).
+    label : str
+    rate : float or None
+        Sample rate in Hz.
+    channel : str or None
+        Channel(s) as written (several separated by ``;``); ``.mat``
+        channels are upper-cased.
+    rpm : float or None
+    condition : str or None
+    line : int
+        Line of the manifest (1 = header), for messages.
+    manifest : Path or None
+        The manifest file, for messages.
+    """
+
+    path: Path
+    label: str
+    rate: float | None = None
+    channel: str | None = None
+    rpm: float | None = None
+    condition: str | None = None
+    line: int = 0
+    manifest: Path | None = None
+
+    @property
+    def channels(self) -> tuple[str, ...] | None:
+        """``channel`` split at ``;``, or ``None``."""
+        if self.channel is None:
+            return None
+        return tuple(c.strip() for c in self.channel.split(";"))
+
+    @property
+    def where(self) -> str:
+        """``"<manifest>: line <n>"`` for messages."""
+        return f"{self.manifest or 'manifest'}: line {self.line}"
+
+
+@dataclass(frozen=True)
+class LabeledRecording:
+    """A recording with its label, speed and condition.
+
+    Attributes
+    ----------
+    recording : Recording
+        Signals ``(n_channels, n_samples)``: m/s² for ``.mat`` (CWRU, g
+        converted), the file's own units for CSV/Parquet, and for WAV the
+        recorder's units (integer PCM scaled to [-1, 1]).
+    label : str
+    rpm : float or None
+    condition : str or None
+    """
+
+    recording: Recording
+    label: str
+    rpm: float | None = None
+    condition: str | None = None
+
+
+def _positive(cell: str, *, where: str, column: str) -> float | None:
+    cell = cell.strip()
+    if not cell:
+        return None
+    try:
+        v = float(cell)
+    except ValueError:
+        raise DataError(
+            f"{where}, column {column!r}: found {cell[:40]!r}, expected a positive number"
+        ) from None
+    if not (math.isfinite(v) and v > 0):
+        raise DataError(f"{where}, column {column!r}: found {cell!r}, expected a positive number")
+    return v
+
+
+def read_manifest(
+    path: str | os.PathLike[str], *, labels: Collection[str] | None = None
+) -> list[ManifestEntry]:
+    """Read and validate a manifest CSV.
+
+    Parameters
+    ----------
+    path : path-like
+        The manifest (UTF-8 CSV with a header row; blank lines are skipped).
+    labels : collection of str, optional
+        The allowed labels; by default any non-empty label.
+
+    Returns
+    -------
+    list of ManifestEntry
+        In file order.
+
+    Raises
+    ------
+    DataError
+        With the manifest's path, the line and the column: the file is
+        missing or empty, a required column is missing or a column unknown,
+        a line has the wrong number of cells, a path or label is empty, a
+        referenced file does not exist (the path as written and resolved),
+        its extension is not one of ``.mat .csv .parquet .wav``, a label is
+        not in ``labels``, a rate or rpm is not a positive number, a
+        ``.mat`` channel is not DE/FE/BA, or a path (with the same channel)
+        appears twice.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: manifest not found")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not a UTF-8 text file ({exc})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    header_line = 0
+    for row in reader:
+        if row and any(c.strip() for c in row):
+            header = [c.strip().lower() for c in row]
+            header_line = reader.line_num
+            break
+    if header is None:
+        raise DataError(
+            f"{path}: manifest is empty; expected a header row with the columns "
+            f"{','.join(REQUIRED_COLUMNS)} (optional: {','.join(OPTIONAL_COLUMNS)})"
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise DataError(
+            f"{path}: line {header_line}: missing column(s) {', '.join(missing)}; "
+            f"found {','.join(header)}, expected {','.join(REQUIRED_COLUMNS)} "
+            f"(optional: {','.join(OPTIONAL_COLUMNS)})"
+        )
+    known = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+    for c in header:
+        if c not in known:
+            raise DataError(
+                f"{path}: line {header_line}, column {c!r}: unknown column; "
+                f"expected {', '.join(known)}"
+            )
+    dup = sorted({c for c in header if header.count(c) > 1})
+    if dup:
+        raise DataError(f"{path}: line {header_line}: column(s) {', '.join(dup)} repeated")
+    if isinstance(labels, str):
+        raise ParameterError(f"labels must be a collection of labels, not the string {labels!r}")
+    allowed = None if labels is None else {str(lab) for lab in labels}
+    base = path.resolve().parent
+    entries: list[ManifestEntry] = []
+    seen: dict[tuple[Path, tuple[str, ...] | None], int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not row or not any(c.strip() for c in row):
+            continue
+        where = f"{path}: line {line}"
+        if len(row) != len(header):
+            raise DataError(
+                f"{where}: {len(row)} cells; expected {len(header)} ({','.join(header)})"
+            )
+        cell = dict(zip(header, (c.strip() for c in row), strict=True))
+        written = cell["path"]
+        if not written:
+            raise DataError(f"{where}, column 'path': empty; expected a file path")
+        label = cell["label"]
+        if not label:
+            raise DataError(f"{where}, column 'label': empty; expected a label")
+        if allowed is not None and label not in allowed:
+            raise DataError(
+                f"{where}, column 'label': unknown label {label!r}; "
+                f"expected one of {', '.join(sorted(allowed))}"
+            )
+        target = Path(written).expanduser()
+        resolved = (target if target.is_absolute() else base / target).resolve()
+        ext = resolved.suffix.lower()
+        if ext not in EXTENSIONS:
+            raise DataError(
+                f"{where}, column 'path': {written!r} has unsupported extension "
+                f"{resolved.suffix or '(none)'!r}; expected one of {', '.join(EXTENSIONS)}"
+            )
+        if not resolved.is_file():
+            raise DataError(
+                f"{where}, column 'path': file {written!r} not found (resolved to {resolved})"
+            )
+        rate = _positive(cell.get("rate", ""), where=where, column="rate")
+        rpm = _positive(cell.get("rpm", ""), where=where, column="rpm")
+        channel = cell.get("channel", "") or None
+        if channel is not None:
+            parts = [c.strip() for c in channel.split(";")]
+            if any(not c for c in parts):
+                raise DataError(f"{where}, column 'channel': {channel!r} has an empty channel name")
+            if ext == ".mat":
+                parts = [c.upper() for c in parts]
+                bad = [c for c in parts if c not in CHANNELS]
+                if bad:
+                    raise DataError(
+                        f"{where}, column 'channel': {', '.join(bad)} is not a .mat channel; "
+                        f"expected {', '.join(CHANNELS)}"
+                    )
+            if len(set(parts)) != len(parts):
+                raise DataError(f"{where}, column 'channel': {channel!r} repeats a channel")
+            channel = ";".join(parts)
+        condition = cell.get("condition", "") or None
+        entry = ManifestEntry(
+            path=resolved,
+            label=label,
+            rate=rate,
+            channel=channel,
+            rpm=rpm,
+            condition=condition,
+            line=line,
+            manifest=path,
+        )
+        key = (resolved, entry.channels)
+        if key in seen:
+            raise DataError(
+                f"{where}, column 'path': {written!r} (channel {channel or 'default'}) "
+                f"is already listed on line {seen[key]}"
+            )
+        seen[key] = line
+        entries.append(entry)
+    if not entries:
+        raise DataError(f"{path}: manifest has a header but no entries")
+    return entries
+
+
+def _select(rec: Recording, wanted: tuple[str, ...] | None, entry: ManifestEntry) -> Recording:
+    if wanted is None:
+        return rec
+    missing = [c for c in wanted if c not in rec.channel_names]
+    if missing:
+        raise DataError(
+            f"{entry.where}, column 'channel': {entry.path} has no channel "
+            f"{', '.join(repr(c) for c in missing)}; channels present: "
+            f"{', '.join(rec.channel_names)}"
+        )
+    idx = [rec.channel_names.index(c) for c in wanted]
+    return Recording(name=rec.name, signals=rec.signals[idx], fs=rec.fs, channel_names=wanted)
+
+
+def _read_wav(entry: ManifestEntry) -> Recording:
+    import scipy.io.wavfile
+
+    path = entry.path
+    try:
+        rate, data = scipy.io.wavfile.read(path)
+    except (ValueError, OSError, EOFError, TypeError, KeyError, IndexError) as exc:
+        raise DataError(f"{entry.where}: {path}: not a readable WAV file ({exc})") from None
+    data = np.asarray(data)
+    if data.dtype == np.uint8:
+        x = (data.astype(np.float64) - 128.0) / 128.0
+    elif np.issubdtype(data.dtype, np.integer):
+        x = data.astype(np.float64) / float(2 ** (8 * data.dtype.itemsize - 1))
+    else:
+        x = data.astype(np.float64)
+    x = x.reshape(x.shape[0], -1).T  # (n_channels, n_samples)
+    if x.shape[1] < 2:
+        raise DataError(f"{entry.where}: {path}: WAV file holds {x.shape[1]} sample(s)")
+    if not np.isfinite(x).all():
+        raise DataError(f"{entry.where}: {path}: WAV file holds NaN or infinite values")
+    if entry.rate is not None and entry.rate != float(rate):
+        raise DataError(
+            f"{entry.where}, column 'rate': {entry.rate:g} Hz, but the WAV file {path} "
+            f"says {rate} Hz"
+        )
+    names = tuple(f"ch{i}" for i in range(x.shape[0]))
+    return Recording(name=str(path), signals=x, fs=float(rate), channel_names=names)
+
+
+def load_entry(entry: ManifestEntry, *, default_rate: float | None = None) -> LabeledRecording:
+    """Read the recording of one manifest entry.
+
+    * ``.mat``: :func:`~rotordx.io.cwru.read_cwru` with the entry's
+      channel(s) (default ``DE``), in m/s²; ``rpm`` defaults to the file's
+      speed (or the nominal speed of its load), ``condition`` to
+      ``"<load>hp"`` for a CWRU file name.
+    * ``.csv``/``.parquet``: :func:`~rotordx.io.tabular.read_channels` with
+      ``rate = entry.rate or default_rate`` (a time column gives the rate
+      otherwise), keeping the entry's channel column(s) (default all), in
+      the file's units.
+    * ``.wav``: :func:`scipy.io.wavfile.read`; rate from the file; integer
+      PCM scaled to [-1, 1] (8-bit unsigned centred on 128), float kept as
+      is; units are whatever the recorder wrote (usually uncalibrated).
+
+    Raises
+    ------
+    DataError
+        The file cannot be read, lacks a channel, has no known rate, or
+        disagrees with the entry; the message names the manifest line.
+    """
+    ext = entry.path.suffix.lower()
+    rpm = entry.rpm
+    condition = entry.condition
+    try:
+        if ext == ".mat":
+            cw = read_cwru(
+                entry.path,
+                channels=entry.channels or ("DE",),
+                rate=entry.rate if entry.rate is not None else _mat_rate(entry, default_rate),
+            )
+            rec = cw.recording
+            if rpm is None:
+                rpm = cw.rpm
+            if condition is None and cw.info is not None:
+                condition = f"{cw.info.load_hp}hp"
+        elif ext in (".csv", ".parquet"):
+            rate = entry.rate if entry.rate is not None else default_rate
+            rec = _select(read_channels(entry.path, rate=rate), entry.channels, entry)
+        elif ext == ".wav":
+            rec = _select(_read_wav(entry), entry.channels, entry)
+        else:
+            raise DataError(
+                f"{entry.where}: unsupported extension {entry.path.suffix!r}; "
+                f"expected one of {', '.join(EXTENSIONS)}"
+            )
+    except (DataError, ParameterError) as exc:
+        msg = str(exc)
+        if entry.where in msg:
+            raise
+        raise DataError(f"{entry.where}: {msg}") from exc
+    return LabeledRecording(recording=rec, label=entry.label, rpm=rpm, condition=condition)
+
+
+def _mat_rate(entry: ManifestEntry, default_rate: float | None) -> float | None:
+    """``default_rate`` for a .mat file whose name does not give a rate."""
+    try:
+        parse_cwru_name(entry.path)
+    except DataError:
+        return default_rate
+    return None
+
+
+def write_cwru_manifest(
+    directory: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *,
+    labels: str = "type",
+) -> Path:
+    """Write a manifest listing every CWRU ``.mat`` file of a folder.
+
+    One line per file, sorted by name: ``path`` relative to the manifest's
+    folder, ``label`` the fault type (``normal``, ``inner_race``, ``ball``,
+    ``outer_race``) or with ``labels="type_size"`` type and size
+    (``inner_race_007``), ``rate`` from the name, ``channel`` ``DE``,
+    ``rpm`` the nominal speed of the load, ``condition`` the load
+    (``0hp``…). The file is written atomically.
+
+    Returns
+    -------
+    Path
+        ``out``.
+
+    Raises
+    ------
+    DataError
+        The folder is missing, holds no ``.mat`` file, or a file name is not
+        a CWRU name.
+    ParameterError
+        ``labels`` is not ``"type"`` or ``"type_size"``.
+    """
+    if labels not in ("type", "type_size"):
+        raise ParameterError(f"labels must be 'type' or 'type_size', got {labels!r}")
+    directory = Path(directory)
+    files = find_cwru(directory)
+    if not files:
+        raise DataError(f"{directory}: no .mat files")
+    out = Path(out)
+    out_dir = out.resolve().parent
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["path", "label", "rate", "channel", "rpm", "condition"])
+    for f in files:
+        info = parse_cwru_name(f)
+        rel = Path(os.path.relpath(f.resolve(), out_dir)).as_posix()
+        label = info.label if labels == "type" else info.label_size
+        w.writerow([rel, label, info.rate_hz, "DE", f"{info.nominal_rpm:g}", f"{info.load_hp}hp"])
+    write_text_atomic(out, buf.getvalue())
+    return out

@@ -1,0 +1,119 @@
+"""Datasets from KAMP folders and manifests, and training / diagnosing through a manifest."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from rotordx.cli import app
+from rotordx.datasets import all_windows, load_data, resample_recording, split_dataset
+from rotordx.exceptions import DataError
+from rotordx.io import Recording
+from rotordx.runs import load_signals
+from rotordx.windows import WindowConfig, window_split
+
+runner = CliRunner()
+
+
+def test_kamp_dataset_equals_class_signals(small_group_dir):
+    ds = load_data(small_group_dir)
+    assert ds.classes == ("normal", "type1", "type2", "type3") and ds.fs == 1000.0
+    cfg = WindowConfig(window=512, hop=256)
+    a = split_dataset(ds, config=cfg, seed=4)
+    b = window_split(load_signals(small_group_dir), config=cfg, seed=4)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.X, y.X)
+        np.testing.assert_array_equal(x.y, y.y)
+
+
+def _machine(kind: str, seconds: float, fs: float, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * fs)) / fs
+    f0 = 29.0
+    x = 0.3 * np.sin(2 * np.pi * f0 * t) + 0.1 * rng.standard_normal(t.size)
+    if kind == "unbalance":
+        x += 1.5 * np.sin(2 * np.pi * f0 * t + 0.3)
+    if kind == "loose":
+        x += 0.5 * np.sin(np.pi * f0 * t) + 0.6 * np.sin(4 * np.pi * f0 * t)
+    return np.vstack([x, 0.7 * x + 0.05 * rng.standard_normal(t.size)])
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory):
+    """Three labels, CSV at 2 kHz and Parquet at 1 kHz, with conditions."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d = tmp_path_factory.mktemp("manifest")
+    lines = ["path,label,rate,condition"]
+    for i, kind in enumerate(("normal", "unbalance", "loose")):
+        sig = _machine(kind, 20.0, 2000.0, i)
+        np.savetxt(d / f"{kind}.csv", sig.T, delimiter=",", header="a,b", comments="")
+        lines.append(f"{kind}.csv,{kind},2000,A")
+        sig = _machine(kind, 20.0, 1000.0, 10 + i)
+        pq.write_table(pa.table({"a": sig[0], "b": sig[1]}), d / f"{kind}.parquet")
+        lines.append(f"{kind}.parquet,{kind},1000,B")
+    (d / "manifest.csv").write_text("\n".join(lines) + "\n")
+    return d / "manifest.csv"
+
+
+def test_manifest_dataset(manifest):
+    ds = load_data(manifest)
+    assert ds.classes == ("normal", "loose", "unbalance")
+    assert ds.fs == 1000.0  # the lowest rate
+    assert all(r.recording.signals.shape == (2, 20000) for r in ds.recordings)
+    assert {r.condition for r in ds.recordings} == {"A", "B"}
+    w = all_windows(ds.subset(condition="B"), window=1000)
+    assert len(w) == 3 * 20 and set(w.y.tolist()) == {0, 1, 2}
+    with pytest.raises(DataError, match="not among the model's classes"):
+        load_data(manifest, classes=("normal", "loose"))
+
+
+def test_resampling_keeps_a_sine():
+    t = np.arange(0, 4, 1 / 12000)
+    rec = Recording("x", np.sin(2 * np.pi * 162.0 * t)[None, :], 12000.0, ("DE",))
+    out = resample_recording(rec, 1000.0)
+    spec = np.abs(np.fft.rfft(out.signals[0]))
+    assert out.signals.shape == (1, 4000)
+    assert np.fft.rfftfreq(4000, 1e-3)[spec.argmax()] == pytest.approx(162.0, abs=0.3)
+    assert out.signals[0, 200:-200].std() * np.sqrt(2) == pytest.approx(1.0, rel=0.02)
+
+
+def test_train_evaluate_diagnose_through_manifest(manifest, tmp_path):
+    run = tmp_path / "run"
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            str(manifest),
+            "--model",
+            "wdcnn",
+            "--out",
+            str(run),
+            "--window",
+            "512",
+            "--hop",
+            "256",
+            "--max-epochs",
+            "8",
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["classes"] == ["normal", "loose", "unbalance"] and m["recordings"] == 6
+    assert m["accuracy"] >= 0.9
+    r = runner.invoke(app, ["evaluate", str(run), str(manifest), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["accuracy"] >= 0.9
+    r = runner.invoke(
+        app, ["diagnose", str(run), str(manifest), "--column", "unbalance", "--no-plots", "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    verdicts = [d["verdict"] for d in json.loads(r.stdout)["diagnoses"]]
+    assert verdicts == ["unbalance", "unbalance"]
