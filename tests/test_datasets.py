@@ -117,3 +117,17 @@ def test_train_evaluate_diagnose_through_manifest(manifest, tmp_path):
     assert r.exit_code == 0, r.output
     verdicts = [d["verdict"] for d in json.loads(r.stdout)["diagnoses"]]
     assert verdicts == ["unbalance", "unbalance"]
+
+
+def test_manifest_cwru_command(tmp_path):
+    from rotordx.io.cwru import default_data_dir
+
+    root = default_data_dir()
+    if root is None or not (root / "cwru").is_dir():
+        pytest.skip("CWRU data folder (shared/data/cwru) not found; set ROTORDX_DATA")
+    out = tmp_path / "m.csv"
+    r = runner.invoke(app, ["manifest", "cwru", str(root / "cwru"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "31 recordings" in r.output and "normal 1" in r.output
+    bad = runner.invoke(app, ["manifest", "cwru", str(root / "cwru"), "--labels", "x"])
+    assert bad.exit_code == 1 and "--labels" in bad.output

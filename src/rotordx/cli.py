@@ -528,6 +528,41 @@ def report(
     typer.echo(f"wrote {path}")
 
 
+manifest_app = typer.Typer(
+    help="Write manifests (path,label,rate,channel,rpm,condition) for known data sets.",
+    no_args_is_help=True,
+)
+app.add_typer(manifest_app, name="manifest")
+
+
+@manifest_app.command("cwru")
+@_handle_errors
+def manifest_cwru(
+    directory: Annotated[Path, typer.Argument(help="Folder of CWRU .mat files.")],
+    out: Annotated[Path, typer.Option(help="Manifest CSV to write.")] = Path("manifest.csv"),
+    labels: Annotated[
+        str,
+        typer.Option(
+            help="type (normal, inner_race, ball, outer_race) or type_size (inner_race_007, …)."
+        ),
+    ] = "type",
+) -> None:
+    """A manifest for the CWRU bearing files: label, rate, channel, rpm and load per file."""
+    from rotordx.io.manifest import read_manifest, write_cwru_manifest
+
+    if labels not in ("type", "type_size"):
+        raise ParameterError(f"--labels must be 'type' or 'type_size', got {labels!r}")
+    path = write_cwru_manifest(directory, out, labels=labels)
+    entries = read_manifest(path)
+    from collections import Counter
+
+    counts = Counter(e.label for e in entries)
+    typer.echo(
+        f"wrote {path}: {len(entries)} recordings; "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
+
+
 #: Demo defaults: short enough for a few minutes on 2 cores (see docs/pipeline.md).
 DEMO_EPOCHS = 15
 DEMO_PATIENCE = 5
