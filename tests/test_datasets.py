@@ -131,3 +131,59 @@ def test_manifest_cwru_command(tmp_path):
     assert "31 recordings" in r.output and "normal 1" in r.output
     bad = runner.invoke(app, ["manifest", "cwru", str(root / "cwru"), "--labels", "x"])
     assert bad.exit_code == 1 and "--labels" in bad.output
+
+
+@pytest.fixture(scope="module")
+def cwru_subset(tmp_path_factory):
+    """A manifest of four CWRU files (one per fault type), or a skip without the data."""
+    from rotordx.io.cwru import default_data_dir
+
+    root = default_data_dir()
+    if root is None or not (root / "cwru").is_dir():
+        pytest.skip("CWRU data folder (shared/data/cwru) not found; set ROTORDX_DATA")
+    d = tmp_path_factory.mktemp("cwru")
+    files = {
+        "normal_0_97.mat": "normal",
+        "12k_Drive_End_IR007_0_105.mat": "inner_race",
+        "12k_Drive_End_B007_0_118.mat": "ball",
+        "12k_Drive_End_OR007@6_0_130.mat": "outer_race",
+    }
+    lines = ["path,label"] + [f"{root / 'cwru' / f},{lab}" for f, lab in files.items()]
+    (d / "m.csv").write_text("\n".join(lines) + "\n")
+    return d / "m.csv"
+
+
+def test_cwru_train_and_diagnose_cites_defect_frequency(cwru_subset, tmp_path):
+    run = tmp_path / "run"
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            str(cwru_subset),
+            "--model",
+            "wdcnn",
+            "--out",
+            str(run),
+            "--window",
+            "2048",
+            "--hop",
+            "1024",
+            "--max-epochs",
+            "6",
+            "--threads",
+            "1",
+            "--quiet",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["fs"] == 12000.0  # the 48 kHz normal recording was brought down to 12 kHz
+    assert json.loads((run / "bundle.json").read_text())["input"]["bearing"] == "SKF_6205"
+    r = runner.invoke(
+        app,
+        ["diagnose", str(run), str(cwru_subset), "--column", "inner_race", "--no-plots", "--json"],
+    )
+    assert r.exit_code == 0, r.output
+    (d,) = json.loads(r.stdout)["diagnoses"]
+    assert d["physics_verdict"] == "inner_race"
+    assert any("BPFI" in e and "inner race" in e for e in d["evidence"])

@@ -129,7 +129,8 @@ def test_generic_csv_with_time_column_and_resampling(tmp_path):
     np.savetxt(p, np.column_stack([t, x, 2 * x]), delimiter=",", header="time,a,b", comments="")
     rec = read_channels(p)
     assert rec.fs == pytest.approx(2000.0) and rec.channel_names == ("a", "b")
-    (res,) = load_recordings(p, fs=1000.0)
+    ((res, rpm),) = load_recordings(p, fs=1000.0)
+    assert rpm is None
     assert res.fs == 1000.0 and res.signals.shape == (2, 5000)
     spec = np.abs(np.fft.rfft(res.signals[1]))
     assert np.fft.rfftfreq(5000, 1e-3)[spec.argmax()] == pytest.approx(30.0, abs=0.3)

@@ -453,6 +453,12 @@ def diagnose(
             help="Severity zones: group2_rigid, group2_flexible, group1_rigid, group1_flexible."
         ),
     ] = "group2_rigid",
+    bearing: Annotated[
+        str | None,
+        typer.Option(
+            help="Bearing geometry preset (SKF_6205) for envelope evidence; default the model's."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Diagnose recordings segment by segment, with the physical evidence behind each verdict."""
@@ -464,8 +470,8 @@ def diagnose(
     fs = float(bundle.input["fs"]) if bundle.protocol == "window" else bundle.preprocess.fs
     results = []
     for path in recordings:
-        for rec in load_recordings(path, fs=fs, rate=rate, column=column):
-            d = run_diagnosis(bundle, rec, thresholds=thresholds)
+        for rec, rpm in load_recordings(path, fs=fs, rate=rate, column=column):
+            d = run_diagnosis(bundle, rec, thresholds=thresholds, rpm=rpm, bearing=bearing)
             item = d.to_dict()
             if plots is not None and not no_plots:
                 safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in rec.name)

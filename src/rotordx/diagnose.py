@@ -255,8 +255,8 @@ def load_recordings(
     rate: float | None = None,
     column: str | None = None,
     duration: float = 1e9,
-) -> list[Recording]:
-    """Recordings to diagnose from a path, at the model's rate ``fs``.
+) -> list[tuple[Recording, float | None]]:
+    """Recordings to diagnose from a path, at the model's rate ``fs``, with their rpm if known.
 
     A KAMP group folder gives one recording per machine-state column (or
     only ``column``), on the ``fs`` grid; a manifest CSV or a folder of CWRU
@@ -272,12 +272,30 @@ def load_recordings(
         ds = load_data(path, fs=fs, duration=duration)
         if column is not None and column not in ds.classes:
             raise ParameterError(f"--column must be one of {', '.join(ds.classes)}, got {column!r}")
-        return [r.recording for r in ds.recordings if column is None or r.label == column]
-    return [resample_recording(read_channels(path, rate=rate), fs)]
+        return [(r.recording, r.rpm) for r in ds.recordings if column is None or r.label == column]
+    return [(resample_recording(read_channels(path, rate=rate), fs), None)]
 
 
-def diagnose(bundle, recording: Recording, *, thresholds: str = "group2_rigid") -> Diagnosis:
-    """Diagnose one recording with a loaded bundle (window or seed protocol)."""
+def diagnose(
+    bundle,
+    recording: Recording,
+    *,
+    thresholds: str = "group2_rigid",
+    rpm: float | None = None,
+    bearing: str | None = None,
+) -> Diagnosis:
+    """Diagnose one recording with a loaded bundle (window or seed protocol).
+
+    Parameters
+    ----------
+    rpm : float, optional
+        The running speed if known (a manifest's or CWRU file's); otherwise it
+        is estimated from the vibration.
+    bearing : str, optional
+        A bearing geometry preset (``"SKF_6205"``; default the bundle's
+        ``input["bearing"]``): adds the envelope-spectrum evidence, which defect
+        frequency (BPFO, BPFI, BSF) stands out.
+    """
     from rotordx.features import severity_zone
     from rotordx.windows import frame
 
@@ -317,7 +335,9 @@ def diagnose(bundle, recording: Recording, *, thresholds: str = "group2_rigid") 
         }
         for i, p in enumerate(proba)
     ]
-    prof = order_profile(recording.signals, fs=fs, window=window)
+    speed = rpm / 60.0 if rpm else None
+    bearing = bearing or spec.get("bearing")
+    prof = order_profile(recording.signals, fs=fs, window=window, speed_hz=speed)
     base = spec.get("baseline")
     zones = severity_zone(prof["vel_rms"], thresholds=thresholds)
     sensors, findings = [], []
@@ -331,7 +351,8 @@ def diagnose(bundle, recording: Recording, *, thresholds: str = "group2_rigid") 
             kurtosis=float(prof["kurtosis"][j]),
             baseline_kurtosis=base["kurtosis"][j] if base else None,
         )
-        findings += fnd
+        if not bearing:  # the rotor rules; a bearing model reads the envelope instead
+            findings += fnd
         sensors.append(
             {
                 "name": name,
@@ -347,6 +368,15 @@ def diagnose(bundle, recording: Recording, *, thresholds: str = "group2_rigid") 
         )
     findings.sort(key=lambda f: -f.strength)
     physics = _physics_verdict(findings)
+    if bearing:
+        finding, fault = _bearing_finding(
+            recording, fs=fs, shaft_hz=prof["speed_hz"], bearing=bearing
+        )
+        findings.insert(0, finding)
+        if fault is not None and fault in classes:
+            physics = fault  # a bearing model: the envelope names the faulty part
+        elif any(c in ("inner_race", "outer_race", "ball") for c in classes):
+            physics = "inconclusive"  # no defect frequency stands out
     if not findings:
         findings.append(
             Finding(
@@ -382,6 +412,25 @@ def diagnose(bundle, recording: Recording, *, thresholds: str = "group2_rigid") 
         physics_verdict=physics,
         agrees=physics == classes[k],
     )
+
+
+def _bearing_finding(
+    recording: Recording, *, fs: float, shaft_hz: float, bearing: str
+) -> tuple[Finding, str | None]:
+    """Envelope evidence on the first channel, and the fault it names (None if none)."""
+    from rotordx import features
+
+    geometry = getattr(features, bearing.upper().replace("-", "_"), None)
+    if not isinstance(geometry, features.BearingGeometry):
+        raise ParameterError(f"unknown bearing {bearing!r}; known: SKF_6205")
+    d = features.strongest_defect(recording.signals[0], fs=fs, shaft_hz=shaft_hz, geometry=geometry)
+    finding = Finding(
+        "bearing",
+        recording.channel_names[0],
+        d["explanation"],
+        float(d["snr"]) if d["significant"] else 0.0,
+    )
+    return finding, (d["fault"] if d["significant"] else None)
 
 
 def plot_diagnosis(

@@ -326,6 +326,8 @@ def train_run(
             "n_channels": ds_w.n_channels,
             "duration": pre.duration,
         }
+        if all(str(r.recording.name).lower().endswith(".mat") for r in ds_w.recordings):
+            input_spec["bearing"] = "SKF_6205"  # the CWRU drive-end bearing
         normal = [r.recording.signals for r in ds_w.recordings if r.label == "normal"]
         if normal:  # the healthy reference for `diagnose`: the first normal training block
             train_block = slice(*block_bounds(normal[0].shape[1], config=wcfg)[0])
