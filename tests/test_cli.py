@@ -378,3 +378,12 @@ def test_windowed_same_seed_same_metrics(small_group_dir, tmp_path, model):
         )
         texts.append((out / "metrics.json").read_text().replace(str(out), ""))
     assert texts[0] == texts[1]
+
+
+def test_scores_json_has_no_nan_for_absent_classes():
+    from rotordx.evaluate import score_predictions
+
+    s = score_predictions(np.array([1, 1, 2]), np.array([1, 2, 2]), classes=("a", "b", "c"))
+    d = s.to_dict()
+    assert d["per_class_recall"] == {"a": None, "b": 0.5, "c": 1.0}
+    json.loads(json.dumps(d, allow_nan=False))

@@ -232,7 +232,8 @@ def _print_scores(m: dict) -> None:
         t.add_column(c, justify="right")
     t.add_column("recall", justify="right")
     for c, row in zip(m["classes"], m["confusion_matrix"], strict=True):
-        t.add_row(c, *map(str, row), f"{m['per_class_recall'][c] * 100:.1f}%")
+        rec = m["per_class_recall"][c]
+        t.add_row(c, *map(str, row), "-" if rec is None else f"{rec * 100:.1f}%")
     console.print(t)
 
 

@@ -33,12 +33,17 @@ class Scores:
     n_samples: int
 
     @property
-    def per_class_recall(self) -> dict[str, float]:
-        """Fraction of each true class that was recognised."""
+    def per_class_recall(self) -> dict[str, float | None]:
+        """Fraction of each true class that was recognised (``None`` for an absent class).
+
+        ``None`` rather than NaN, so that the JSON output stays valid JSON.
+        """
         cm = np.asarray(self.confusion_matrix, dtype=float)
         rows = cm.sum(axis=1)
-        rec = np.divide(np.diag(cm), rows, out=np.full(len(rows), np.nan), where=rows > 0)
-        return {c: float(r) for c, r in zip(self.classes, rec, strict=True)}
+        return {
+            c: (float(cm[i, i] / rows[i]) if rows[i] > 0 else None)
+            for i, c in enumerate(self.classes)
+        }
 
     def to_dict(self) -> dict:
         """Plain-JSON form."""

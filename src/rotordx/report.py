@@ -561,7 +561,10 @@ def build_report(
     )
     preset = next((k for k, v in SEVERITY_PRESETS.items() if v == th), "custom")
     recall = scores.per_class_recall
-    recall_txt = ", ".join(f"{_esc(lab)} {recall[lab] * 100:.1f} %" for lab in labels)
+    recall_txt = ", ".join(
+        f"{_esc(lab)} " + ("–" if recall[lab] is None else f"{recall[lab] * 100:.1f} %")
+        for lab in labels
+    )
     title = f"Vibration fault report: {data.name or data}"
 
     body = f"""
