@@ -32,3 +32,18 @@ def other_group_dir(tmp_path_factory):
     cfg = TestbedConfig(seconds=SMALL_SECONDS, rpm=1750.0)
     write_kamp_group(d, simulate_testbed(cfg, seed=1), group=1)
     return d
+
+
+@pytest.fixture(scope="session")
+def cwru_dir():
+    """The real CWRU folder (``shared/data/cwru`` beside the project, or $ROTORDX_DATA/cwru).
+
+    Tests that use it skip, saying where they looked, when the data is absent.
+    """
+    from rotordx.io.cwru import DATA_ENV, _data_dir_candidates, default_data_dir
+
+    root = default_data_dir()
+    if root is None or not (root / "cwru").is_dir():
+        where = ", ".join(str(c / "cwru") for c in _data_dir_candidates())
+        pytest.skip(f"CWRU data not found (looked in {where}); set {DATA_ENV} to the data folder")
+    return root / "cwru"

@@ -12,8 +12,6 @@ asserted to be found; it is asserted that no file is confidently misread.
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,32 +26,10 @@ from rotordx.features.bearing import (
     defect_frequencies,
     strongest_defect,
 )
-from rotordx.io.cwru import DATA_ENV, default_data_dir, find_cwru, read_cwru
+from rotordx.io.cwru import find_cwru, read_cwru
 
 FS = 12000.0
 SHAFT = 1797 / 60.0
-
-
-def _data_candidates() -> list[Path]:
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return [Path(env)]
-    return [
-        Path(__file__).resolve().parents[1].parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ]
-
-
-@pytest.fixture(scope="module")
-def cwru_dir() -> Path:
-    cands = _data_candidates()
-    if (found := default_data_dir()) is not None:
-        cands.append(found)
-    for c in cands:
-        if (c / "cwru").is_dir():
-            return c / "cwru"
-    where = ", ".join(str(c / "cwru") for c in _data_candidates())
-    pytest.skip(f"CWRU data not found (looked in {where}); set {DATA_ENV} to the data folder")
 
 
 # ---------------------------------------------------------------- frequencies

@@ -7,7 +7,6 @@ the others build small ``.mat`` files with :func:`scipy.io.savemat`.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -27,38 +26,6 @@ from rotordx.io.cwru import (
     parse_cwru_name,
     read_cwru,
 )
-
-
-def _data_candidates() -> list[Path]:
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return [Path(env)]
-    return [
-        Path(__file__).resolve().parents[1].parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ]
-
-
-def find_cwru_dir() -> Path | None:
-    """The real CWRU folder, or None: $ROTORDX_DATA/cwru, ../shared/data/cwru, /work/..."""
-    cands = _data_candidates()
-    found = default_data_dir()
-    if found is not None:
-        cands.append(found)
-    for c in cands:
-        if (c / "cwru").is_dir():
-            return c / "cwru"
-    return None
-
-
-@pytest.fixture(scope="module")
-def cwru_dir() -> Path:
-    d = find_cwru_dir()
-    if d is None:
-        where = ", ".join(str(c / "cwru") for c in _data_candidates())
-        pytest.skip(f"CWRU data not found (looked in {where}); set {DATA_ENV} to the data folder")
-    return d
-
 
 IR007 = "12k_Drive_End_IR007_0_105.mat"
 IR028 = "12k_Drive_End_IR028_0_3001.mat"

@@ -119,28 +119,18 @@ def test_train_evaluate_diagnose_through_manifest(manifest, tmp_path):
     assert verdicts == ["unbalance", "unbalance"]
 
 
-def test_manifest_cwru_command(tmp_path):
-    from rotordx.io.cwru import default_data_dir
-
-    root = default_data_dir()
-    if root is None or not (root / "cwru").is_dir():
-        pytest.skip("CWRU data folder (shared/data/cwru) not found; set ROTORDX_DATA")
+def test_manifest_cwru_command(cwru_dir, tmp_path):
     out = tmp_path / "m.csv"
-    r = runner.invoke(app, ["manifest", "cwru", str(root / "cwru"), "--out", str(out)])
+    r = runner.invoke(app, ["manifest", "cwru", str(cwru_dir), "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert "31 recordings" in r.output and "normal 1" in r.output
-    bad = runner.invoke(app, ["manifest", "cwru", str(root / "cwru"), "--labels", "x"])
+    bad = runner.invoke(app, ["manifest", "cwru", str(cwru_dir), "--labels", "x"])
     assert bad.exit_code == 1 and "--labels" in bad.output
 
 
 @pytest.fixture(scope="module")
-def cwru_subset(tmp_path_factory):
+def cwru_subset(cwru_dir, tmp_path_factory):
     """A manifest of four CWRU files (one per fault type), or a skip without the data."""
-    from rotordx.io.cwru import default_data_dir
-
-    root = default_data_dir()
-    if root is None or not (root / "cwru").is_dir():
-        pytest.skip("CWRU data folder (shared/data/cwru) not found; set ROTORDX_DATA")
     d = tmp_path_factory.mktemp("cwru")
     files = {
         "normal_0_97.mat": "normal",
@@ -148,7 +138,7 @@ def cwru_subset(tmp_path_factory):
         "12k_Drive_End_B007_0_118.mat": "ball",
         "12k_Drive_End_OR007@6_0_130.mat": "outer_race",
     }
-    lines = ["path,label"] + [f"{root / 'cwru' / f},{lab}" for f, lab in files.items()]
+    lines = ["path,label"] + [f"{cwru_dir / f},{lab}" for f, lab in files.items()]
     (d / "m.csv").write_text("\n".join(lines) + "\n")
     return d / "m.csv"
 

@@ -15,7 +15,7 @@ import scipy.io
 import scipy.io.wavfile
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io.cwru import DATA_ENV, G, default_data_dir, find_cwru
+from rotordx.io.cwru import G, find_cwru
 from rotordx.io.manifest import (
     LabeledRecording,
     ManifestEntry,
@@ -23,29 +23,6 @@ from rotordx.io.manifest import (
     read_manifest,
     write_cwru_manifest,
 )
-
-
-def _data_candidates() -> list[Path]:
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return [Path(env)]
-    return [
-        Path(__file__).resolve().parents[1].parent / "shared" / "data",
-        Path("/work/shared/data"),
-    ]
-
-
-@pytest.fixture(scope="module")
-def cwru_dir() -> Path:
-    cands = _data_candidates()
-    if (found := default_data_dir()) is not None:
-        cands.append(found)
-    for c in cands:
-        if (c / "cwru").is_dir():
-            return c / "cwru"
-    where = ", ".join(str(c / "cwru") for c in _data_candidates())
-    pytest.skip(f"CWRU data not found (looked in {where}); set {DATA_ENV} to the data folder")
-
 
 # ---------------------------------------------------------------- CWRU round trip
 
