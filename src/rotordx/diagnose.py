@@ -450,8 +450,13 @@ def plot_diagnosis(
     from rotordx.features import amplitude_spectrum
 
     fs, f0 = recording.fs, diagnosis.speed_hz
-    n = min(recording.signals.shape[1], int(8 * fs))
-    freqs, amp = amplitude_spectrum(recording.signals[:, :n], fs=fs)
+    # mean spectrum of 4 s windows over the whole recording: the same span as the speed
+    # estimate, so the order marks sit on the peaks even when the speed wanders
+    from rotordx.windows import frame
+
+    n = min(recording.signals.shape[1], int(4 * fs))
+    freqs, amp = amplitude_spectrum(frame(recording.signals, window=n, hop=n), fs=fs)
+    amp = amp.mean(axis=0)
     fmax = fmax or min(fs / 2, 6.5 * f0)
     keep = freqs <= fmax
     k = recording.signals.shape[0]
@@ -459,7 +464,7 @@ def plot_diagnosis(
     axes = np.atleast_1d(axes)
     for j, ax in enumerate(axes):
         ax.semilogy(freqs[keep], amp[j, keep] + 1e-6, color="tab:blue", linewidth=0.8)
-        for o in (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6):
+        for o in np.arange(0.5, 6.01, 0.5):  # every half order up to 6x
             if o * f0 <= fmax:
                 ax.axvline(
                     o * f0,
