@@ -78,105 +78,122 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def _popen(cmd: list[str], log: Path) -> subprocess.Popen:
+    with open(log, "w") as fh:  # a file, not a pipe: nobody has to drain it
+        return subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=_env())
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a running process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.fixture(scope="module")
-def complete_run(small_group_dir, tmp_path_factory):
-    """A complete run from the real CLI (2 epochs) and its wall time (startup + I/O).
+def runs(small_group_dir, tmp_path_factory):
+    """Real ``rotordx train`` processes: one complete run, four killed while training.
 
-    The wall time calibrates the kill tests below: a 200-epoch run killed at
-    ``startup + 2.5 s`` is certainly in its epoch loop (one epoch is < 1 s, 200 epochs
-    take minutes) on this machine, however loaded it is.
+    A short calibration run (2 epochs; complete, it becomes the "previous run" and is
+    checked by the last test) starts together with two long runs (200 epochs of about
+    0.15 s CPU each) into fresh folders. The calibration run's CPU time covers startup,
+    data loading, 2 epochs, plotting and writing, so a long run that has used one CPU
+    second more is certainly in its epoch loop, whatever the machine's load (CPU time,
+    not wall time, is compared). Each long run gets its signal (SIGKILL or SIGINT) as soon
+    as it has crossed that mark. When the calibration run is done, two more long runs
+    start with ``--force`` over copies of it and are treated alike.
     """
-    out = tmp_path_factory.mktemp("complete") / "run"
-    t0 = time.perf_counter()
-    proc = subprocess.run(
-        _train_cmd(small_group_dir, out, max_epochs=2),
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=180,
-    )
-    wall = time.perf_counter() - t0
-    assert proc.returncode == 0, proc.stderr
-    return out, wall
-
-
-def _start_and_kill(small_group_dir, runs: list[tuple[Path, bool]], delay: float, sig: int):
-    """Start one long ``train`` per (out, force) concurrently; send ``sig`` after ``delay``."""
-    procs = [
-        subprocess.Popen(
-            _train_cmd(small_group_dir, out, max_epochs=200, force=force),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=_env(),
-        )
-        for out, force in runs
-    ]
+    if not Path(f"/proc/{os.getpid()}/stat").exists():
+        pytest.skip("needs /proc to see when training has started")
+    base = tmp_path_factory.mktemp("kills")
+    complete = base / "complete" / "run"
+    complete.parent.mkdir()
+    sig_of = {"SIGKILL": signal.SIGKILL, "SIGINT": signal.SIGINT}
+    dest = {(v, n): base / f"{v}-{n}" / "RUN" for v in ("fresh", "previous") for n in sig_of}
+    for d in dest.values():
+        d.parent.mkdir()
+    procs: dict = {}
+    before = {}
     try:
-        time.sleep(delay)
-        for p in procs:
-            assert p.poll() is None, "train finished before it could be interrupted"
-            p.send_signal(sig)
-        results = [(p.wait(timeout=60), *p.communicate()) for p in procs]
+        calib = _popen(_train_cmd(small_group_dir, complete, max_epochs=2), base / "calib.log")
+        for n in sig_of:
+            procs["fresh", n] = _popen(
+                _train_cmd(small_group_dir, dest["fresh", n], max_epochs=200),
+                base / f"fresh-{n}.log",
+            )
+        _, status, usage = os.wait4(calib.pid, 0)
+        calib.returncode = os.waitstatus_to_exitcode(status)
+        assert calib.returncode == 0, (base / "calib.log").read_text()
+        mark = usage.ru_utime + usage.ru_stime + 1.0
+        for n in sig_of:
+            shutil.copytree(complete, dest["previous", n])
+            before[n] = _snapshot(dest["previous", n])
+            procs["previous", n] = _popen(
+                _train_cmd(small_group_dir, dest["previous", n], max_epochs=200, force=True),
+                base / f"previous-{n}.log",
+            )
+        pending = dict(procs)
+        deadline = time.monotonic() + 150
+        while pending:
+            assert time.monotonic() < deadline, "train runs did not reach their epoch loop"
+            for key, p in list(pending.items()):
+                assert p.poll() is None, f"{key}: train ended before it could be interrupted"
+                if _cpu_seconds(p.pid) >= mark:
+                    p.send_signal(sig_of[key[1]])
+                    del pending[key]
+            time.sleep(0.1)
+        results = {}
+        for key, p in procs.items():
+            p.wait(timeout=60)
+            log = (base / f"{key[0]}-{key[1]}.log").read_text()
+            results[key] = (p.returncode, log)
     finally:
-        for p in procs:
+        for p in procs.values():
             if p.poll() is None:
                 p.kill()
                 p.wait()
-    return results
-
-
-def _prepare(complete_run, tmp_path):
-    """A fresh destination and one that holds a copy of a previous complete run."""
-    src, wall = complete_run
-    fresh = tmp_path / "fresh" / "RUN"
-    fresh.parent.mkdir()
-    previous = tmp_path / "previous" / "RUN"
-    shutil.copytree(src, previous)
-    return fresh, previous, _snapshot(previous), wall + 2.5
+    return {"complete": complete, "dest": dest, "results": results, "before": before}
 
 
 # -- the real CLI, killed while training ----------------------------------------------------
 
 
-def test_train_sigkill_leaves_no_run(small_group_dir, complete_run, tmp_path):
-    fresh, previous, before, delay = _prepare(complete_run, tmp_path)
-    results = _start_and_kill(
-        small_group_dir, [(fresh, False), (previous, True)], delay, signal.SIGKILL
-    )
-    for rc, _, _ in results:
-        assert rc == -signal.SIGKILL
-    # the new run is absent; the previous complete run is byte for byte unchanged
-    assert not fresh.exists()
-    assert _snapshot(previous) == before
-    assert (previous / "metrics.json").read_bytes() == before["metrics.json"]
+@pytest.mark.parametrize("variant", ["fresh", "previous"])
+def test_train_sigkill_leaves_no_half_run(runs, variant):
+    rc, out = runs["results"][variant, "SIGKILL"]
+    run = runs["dest"][variant, "SIGKILL"]
+    assert rc == -signal.SIGKILL and "wrote" not in out
+    if variant == "fresh":
+        assert not run.exists()
+    else:  # the previous complete run (replaced only with --force) is byte for byte unchanged
+        before = runs["before"]["SIGKILL"]
+        assert _snapshot(run) == before
+        assert (run / "metrics.json").read_bytes() == before["metrics.json"]
     # After SIGKILL a `.RUN.*.tmp` sibling *may* legitimately remain (no clean-up is
-    # possible); anything left must be such a temporary, never something named RUN.
-    for d in (fresh.parent, previous.parent):
-        for name in _siblings(d / "RUN"):
-            assert name.startswith(".RUN.") and name.endswith(".tmp"), name
-    # Observed behaviour: train_run opens atomic_dir only after fitting, so a run killed
-    # during training has not created any temporary at all.
-    assert sorted(p.name for p in fresh.parent.iterdir()) == []
-    assert sorted(p.name for p in previous.parent.iterdir()) == ["RUN"]
+    # possible); anything left beside RUN must be such a temporary.
+    for name in _siblings(run):
+        assert name.startswith(".RUN.") and name.endswith(".tmp"), name
+    # Observed: train_run opens atomic_dir only after fitting, so a run killed while
+    # training has not created any temporary at all.
+    expected = [] if variant == "fresh" else ["RUN"]
+    assert sorted(p.name for p in run.parent.iterdir()) == expected
 
 
-def test_train_sigint_exits_nonzero_and_leaves_nothing(small_group_dir, complete_run, tmp_path):
-    fresh, previous, before, delay = _prepare(complete_run, tmp_path)
-    results = _start_and_kill(
-        small_group_dir, [(fresh, False), (previous, True)], delay, signal.SIGINT
-    )
-    for rc, out, err in results:
-        assert rc != 0, (out, err)
-        # the CLI maps KeyboardInterrupt to 130 with a clear message (no traceback)
-        assert rc == 130, (rc, err)
-        assert "interrupted" in err and "Traceback" not in err
-        assert "wrote" not in out
-    assert not fresh.exists()
-    assert _snapshot(previous) == before
+@pytest.mark.parametrize("variant", ["fresh", "previous"])
+def test_train_sigint_exits_nonzero_and_leaves_nothing(runs, variant):
+    rc, err = runs["results"][variant, "SIGINT"]
+    run = runs["dest"][variant, "SIGINT"]
+    assert rc != 0, err
+    # the CLI maps KeyboardInterrupt to 130 with a one-line message, no traceback
+    assert rc == 130, (rc, err)
+    assert "interrupted" in err and "Traceback" not in err
+    assert "wrote" not in err
+    if variant == "fresh":
+        assert not run.exists()
+    else:
+        assert _snapshot(run) == runs["before"]["SIGINT"]
     # SIGINT can always clean up: no temporary sibling is left
-    assert sorted(p.name for p in fresh.parent.iterdir()) == []
-    assert sorted(p.name for p in previous.parent.iterdir()) == ["RUN"]
+    expected = [] if variant == "fresh" else ["RUN"]
+    assert sorted(p.name for p in run.parent.iterdir()) == expected
 
 
 # -- killed *inside* the atomic write (child processes) --------------------------------------
@@ -348,12 +365,6 @@ def test_atomic_file_success_and_failure(tmp_path):
     assert _siblings(target) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: atomic_file/atomic_dir keep mkstemp/mkdtemp's private modes (0600/0700) "
-    "instead of the umask-based modes a plain open()/mkdir() gives, so every rotordx output "
-    "(run folders, metrics, parquet) is unreadable by group/others",
-)
 def test_atomic_outputs_have_ordinary_permissions(tmp_path):
     old = os.umask(0o022)
     try:
@@ -374,12 +385,12 @@ def test_atomic_outputs_have_ordinary_permissions(tmp_path):
 # -- a completed run folder is complete -------------------------------------------------------
 
 
-def test_completed_run_files_are_complete(complete_run):
+def test_completed_run_files_are_complete(runs):
     from safetensors.numpy import load_file
 
     from rotordx.bundle import load_bundle
 
-    run, _ = complete_run
+    run = runs["complete"]
     names = {p.name for p in run.iterdir()}
     assert {
         "bundle.json",

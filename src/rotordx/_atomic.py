@@ -18,6 +18,17 @@ from rotordx.exceptions import ParameterError
 __all__ = ["atomic_dir", "atomic_file", "write_text_atomic"]
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _ordinary_mode(path: Path, *, directory: bool) -> None:
+    """Give a temporary the mode plain ``open``/``mkdir`` would (mkstemp makes it private)."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
@@ -31,6 +42,7 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _ordinary_mode(tmp_path, directory=False)
         os.replace(tmp_path, path)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
@@ -75,6 +87,7 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _ordinary_mode(tmp, directory=True)
     old = None
     if path.exists():
         old = path.parent / f".{path.name}.old-{os.getpid()}"

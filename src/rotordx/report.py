@@ -107,12 +107,6 @@ def _say(progress: bool, msg: str) -> None:
         print(f"report: {msg}", file=sys.stderr, flush=True)
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _fmt(v: float) -> str:
     """Three significant digits, trailing zeros kept (0.0110, 1.40)."""
     return "–" if not np.isfinite(v) else f"{v:#.3g}".rstrip(".")
@@ -752,7 +746,6 @@ def write_report(
     out = Path(out)
     with atomic_file(out) as tmp:
         tmp.write_text(doc, encoding="utf-8")
-        os.chmod(tmp, 0o666 & ~_umask())  # a document to share, not a private temp file
     _say(
         progress,
         f"wrote {out} (test accuracy {summary['accuracy'] * 100:.2f} %, "
