@@ -414,3 +414,44 @@ def test_completed_run_files_are_complete(runs):
         data = png.read_bytes()
         assert data.startswith(PNG_SIGNATURE), png.name
         assert data.endswith(b"IEND\xaeB`\x82"), png.name  # ends with the IEND chunk
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
+    from rotordx._atomic import atomic_dir, write_text_atomic
+
+    dead = _dead_pid()
+    stale_file = tmp_path / f".out.txt.{dead}.abc123.tmp"
+    stale_file.write_text("half")
+    stale_dir = tmp_path / f".run.{dead}.xyz789.tmp"
+    stale_dir.mkdir()
+    (stale_dir / "metrics.json").write_text("{")
+    live = tmp_path / f".out.txt.{os.getpid()}.live00.tmp"  # a running writer's: kept
+    live.write_text("in progress")
+    write_text_atomic(tmp_path / "out.txt", "done")
+    with atomic_dir(tmp_path / "run") as d:
+        (d / "metrics.json").write_text("{}")
+    assert not stale_file.exists() and not stale_dir.exists()
+    assert live.exists()
+    assert (tmp_path / "out.txt").read_text() == "done"
+    assert (tmp_path / "run" / "metrics.json").read_text() == "{}"
+
+
+def test_folder_moved_aside_by_a_killed_process_is_restored(tmp_path):
+    from rotordx._atomic import atomic_dir
+
+    dead = _dead_pid()
+    aside = tmp_path / f".run.old-{dead}"
+    aside.mkdir()
+    (aside / "metrics.json").write_text('{"previous": true}')
+    # the killed process had moved the old run aside but not yet moved the new one in
+    with pytest.raises(RuntimeError), atomic_dir(tmp_path / "run", force=True):
+        raise RuntimeError("this write fails too")
+    assert (tmp_path / "run" / "metrics.json").read_text() == '{"previous": true}'
+    assert not aside.exists()

@@ -1,7 +1,10 @@
 """Write outputs atomically: to a temporary sibling first, then rename into place.
 
 An interrupted run therefore leaves either the previous complete output or
-nothing, never a half-written file or folder.
+nothing, never a half-written file or folder. Temporaries are named
+``.<name>.<pid>.<random>.tmp``; a process killed outright (SIGKILL) cannot
+remove its own, so the next atomic write of the same output removes those
+whose process no longer exists.
 """
 
 from __future__ import annotations
@@ -24,6 +27,48 @@ def _umask() -> int:
     return mask
 
 
+def _tmp_prefix(path: Path) -> str:
+    return f".{path.name}.{os.getpid()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove temporaries of ``path`` left by processes that no longer exist."""
+    head = f".{path.name}."
+    try:
+        siblings = list(path.parent.iterdir())
+    except OSError:
+        return
+    for p in siblings:
+        name = p.name
+        if name.startswith(f"{head}old-"):  # a replaced folder, moved aside by atomic_dir
+            pid_text = name[len(head) + 4 :]
+            if pid_text.isdigit() and not _alive(int(pid_text)):
+                if not path.exists():  # killed between the two renames: restore the old output
+                    os.replace(p, path)
+                else:
+                    shutil.rmtree(p, ignore_errors=True)
+            continue
+        if not (name.startswith(head) and name.endswith(".tmp")):
+            continue
+        pid_text = name[len(head) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+
+
 def _ordinary_mode(path: Path, *, directory: bool) -> None:
     """Give a temporary the mode plain ``open``/``mkdir`` would (mkstemp makes it private)."""
     os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
@@ -37,7 +82,8 @@ def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _remove_stale(path)
+    fd, tmp = tempfile.mkstemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -73,6 +119,8 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
         If ``path`` exists, is not empty and ``force`` is false, or is a file.
     """
     path = Path(path)
+    if path.parent.is_dir():
+        _remove_stale(path)  # first: it may restore a previous output moved aside
     if path.exists() and not path.is_dir():
         raise ParameterError(f"{path} exists and is not a folder")
     if path.is_dir() and any(path.iterdir()) and not force:
@@ -81,7 +129,7 @@ def atomic_dir(path: str | os.PathLike[str], *, force: bool = False) -> Iterator
             "to replace it"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=_tmp_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         yield tmp
     except BaseException:
