@@ -268,11 +268,9 @@ def _figure(path: Path, rows: list[dict], shift_rows: list[dict]) -> None:
     for ax in axes:
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    from rotordx._atomic import atomic_file
+    from rotordx.plots import save_png
 
-    with atomic_file(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def write_comparison(

@@ -446,8 +446,8 @@ def plot_diagnosis(
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    from rotordx._atomic import atomic_file
     from rotordx.features import amplitude_spectrum
+    from rotordx.plots import save_png
 
     fs, f0 = recording.fs, diagnosis.speed_hz
     # mean spectrum of 4 s windows over the whole recording: the same span as the speed
@@ -502,7 +502,4 @@ def plot_diagnosis(
     )
     fig.tight_layout()
     path = Path(path)
-    with atomic_file(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    plt.close(fig)
-    return path
+    return save_png(fig, path, dpi=110)

@@ -22,12 +22,13 @@ def _figure(*args, **kwargs):
     return plt, plt.subplots(*args, **kwargs)
 
 
-def _save(fig, path: str | os.PathLike[str]) -> Path:
+def save_png(fig, path: str | os.PathLike[str], *, dpi: int = 120) -> Path:
+    """Write ``fig`` as a PNG atomically and close it."""
     import matplotlib.pyplot as plt
 
     path = Path(path)
     with atomic_file(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return path
 
@@ -69,7 +70,7 @@ def plot_loss_curve(
     ax.set_title(title or "Training history")
     if len(epochs) == 1:
         ax.set_xticks([1])
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_confusion_matrix(
@@ -104,7 +105,7 @@ def plot_confusion_matrix(
     fig.colorbar(im, ax=ax, label="% of true class", fraction=0.046, pad=0.04)
     acc = np.trace(cm) / cm.sum() * 100 if cm.sum() else float("nan")
     ax.set_title(f"{title} (accuracy {acc:.2f}%)" if title else f"accuracy {acc:.2f}%")
-    return _save(fig, path)
+    return save_png(fig, path)
 
 
 def plot_feature_importance(
@@ -122,4 +123,4 @@ def plot_feature_importance(
     ax.set_xlabel("importance (mean decrease in impurity)")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title or "Feature importance")
-    return _save(fig, path)
+    return save_png(fig, path)
