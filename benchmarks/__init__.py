@@ -1,0 +1,1 @@
+"""rotordx benchmark suite: ``python -m benchmarks.run`` (see docs/performance.md)."""
