@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.io._limits import MAX_ACCELERATION, first_too_large
 from rotordx.io.tabular import Recording
 
 __all__ = [
@@ -73,6 +74,16 @@ _FAULT_RE = re.compile(
 _NORMAL_RE = re.compile(r"^normal_(?P<load>[0-3])_(?P<num>\d+)$")
 _VAR_NUMBER_RE = re.compile(r"^X?(\d+)")
 _SUFFIX = {"DE": "DE_time", "FE": "FE_time", "BA": "BA_time"}
+_KIND_NAMES = {
+    "U": "text",
+    "S": "text",
+    "O": "cell-array or struct (object)",
+    "V": "struct",
+    "c": "complex",
+    "b": "logical",
+}
+#: An ``RPM`` variable outside (0, MAX_RPM) is ignored (the nominal speed is used).
+MAX_RPM = 1e6
 
 
 @dataclass(frozen=True)
@@ -243,12 +254,28 @@ def _pick_variable(keys: list[str], suffix: str, number: int | None) -> str | No
 
 
 def _load_mat(path: Path) -> dict[str, np.ndarray]:
+    import zlib
+
     import scipy.io
     from scipy.io.matlab import MatReadError
 
     try:
         data = scipy.io.loadmat(path)
-    except (MatReadError, ValueError, TypeError, OSError, EOFError, KeyError, IndexError) as exc:
+    except NotImplementedError as exc:  # scipy reads v4 to v7, not v7.3 (HDF5)
+        raise DataError(
+            f"{path}: a MATLAB v7.3 (HDF5) .mat file; expected MATLAB v5/v7 "
+            "(save it with save(..., '-v7'))"
+        ) from exc
+    except (
+        MatReadError,
+        ValueError,
+        TypeError,
+        OSError,
+        EOFError,
+        KeyError,
+        IndexError,
+        zlib.error,  # a corrupt compressed (v7) variable
+    ) as exc:
         raise DataError(
             f"{path}: not a readable MATLAB v5 .mat file (truncated or another format?): "
             f"{type(exc).__name__}: {exc}"
@@ -296,10 +323,12 @@ def read_cwru(
     ------
     DataError
         The file is missing, truncated or not a MATLAB file; a requested
-        channel is absent (the message lists those present); the channels
-        differ in length; a value is NaN or infinite; the recording is
-        shorter than ``min_samples``; or the rate is unknown or contradicts
-        the name.
+        channel is absent (the message lists those present); a channel
+        variable is not numeric or not of shape (n, 1); the channels differ in
+        length; a value is NaN or infinite or exceeds
+        :data:`~rotordx.io._limits.MAX_ACCELERATION` (1e6 m/s²) in magnitude;
+        the recording is shorter than ``min_samples``; or the rate is unknown
+        or contradicts the name.
     ParameterError
         Unknown channel name or bad ``rate``.
     """
@@ -342,10 +371,13 @@ def read_cwru(
                 f"channels present: {', '.join(present) or 'none'} "
                 f"(variables: {', '.join(keys) or 'none'})"
             )
-        try:
-            v = np.asarray(data[key], dtype=np.float64)
-        except (TypeError, ValueError):
-            raise DataError(f"{path}: variable {key!r} is not numeric") from None
+        raw = np.asarray(data[key])
+        if raw.dtype.kind not in "fiu":
+            raise DataError(
+                f"{path}: variable {key!r}: found {_KIND_NAMES.get(raw.dtype.kind, raw.dtype)} "
+                "values, expected numbers (an (n, 1) array of accelerations in g)"
+            )
+        v = raw.astype(np.float64)
         if v.ndim > 2 or (v.ndim == 2 and min(v.shape) != 1):
             raise DataError(f"{path}: variable {key!r} has shape {v.shape}; expected (n, 1)")
         v = v.reshape(-1)
@@ -356,7 +388,16 @@ def read_cwru(
         if not np.isfinite(v).all():
             i = int(np.argmax(~np.isfinite(v)))
             raise DataError(
-                f"{path}: variable {key!r}, sample {i}: {v[i]!r}; expected finite values"
+                f"{path}: variable {key!r}, sample {i}: found {float(v[i])!r}; "
+                "expected finite values"
+            )
+        big = first_too_large(v * G, MAX_ACCELERATION)
+        if big is not None:
+            i = big[0]
+            raise DataError(
+                f"{path}: variable {key!r}, sample {i}: found {float(v[i]):g} g "
+                f"({float(v[i]) * G:g} m/s²); expected an acceleration with "
+                f"|x| <= {MAX_ACCELERATION:g} m/s²"
             )
         signals.append(v)
     lengths = {s.size for s in signals}
@@ -367,9 +408,9 @@ def read_cwru(
     rpm: float | None = None
     from_file = False
     rpm_key = _pick_variable(keys, "RPM", number)
-    if rpm_key is not None:
+    if rpm_key is not None and np.asarray(data[rpm_key]).dtype.kind in "fiu":
         r = np.asarray(data[rpm_key], dtype=np.float64).reshape(-1)
-        if r.size >= 1 and np.isfinite(r[0]) and r[0] > 0:
+        if r.size >= 1 and np.isfinite(r[0]) and 0 < r[0] < MAX_RPM:
             rpm, from_file = float(r[0]), True
     if rpm is None and info is not None:
         rpm = info.nominal_rpm

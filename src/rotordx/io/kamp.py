@@ -21,6 +21,7 @@ import numpy as np
 
 from rotordx._atomic import atomic_file
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.io._limits import MAX_ACCELERATION, first_too_large
 
 __all__ = [
     "CLASSES",
@@ -42,6 +43,9 @@ CLASSES: tuple[str, ...] = ("normal", "type1", "type2", "type3")
 COLUMNS: tuple[str, ...] = ("time", *CLASSES)
 #: Sensors per group.
 N_SENSORS = 4
+
+#: Every sensor of a group must cover at least this share of the longest sensor's time span.
+MIN_SPAN_RATIO = 0.8
 
 _GROUP_RE = re.compile(r"^g(\d+)_sensor1\.csv$")
 
@@ -134,9 +138,11 @@ def read_kamp_sensor(path: str | os.PathLike[str], *, min_duration: float = 0.0)
     ------
     DataError
         If the file is missing or empty, a line does not hold five numbers,
-        a value is NaN or infinite, time does not strictly increase, or the
-        recording is shorter than ``min_duration``. The message names the
-        file and the first offending line.
+        a value is NaN or infinite, an acceleration exceeds
+        :data:`~rotordx.io._limits.MAX_ACCELERATION` (1e6 m/s²) in magnitude,
+        time does not strictly increase, or the recording is shorter than
+        ``min_duration``. The message names the file and the first offending
+        line.
     """
     import pyarrow as pa
     from pyarrow import csv as pacsv
@@ -165,8 +171,16 @@ def read_kamp_sensor(path: str | os.PathLike[str], *, min_duration: float = 0.0)
     if not finite.all():
         row, col = np.argwhere(~finite)[0]
         raise DataError(
-            f"{path}: line {row + 1}, column '{names[col]}': found {data[row, col]!r}, "
+            f"{path}: line {row + 1}, column '{names[col]}': found {float(data[row, col])!r}, "
             "expected a finite number"
+        )
+    big = first_too_large(data[:, 1:], MAX_ACCELERATION)
+    if big is not None:
+        row, col = big
+        raise DataError(
+            f"{path}: line {row + 1}, column '{names[col + 1]}': found "
+            f"{float(data[row, col + 1]):g} m/s²; expected an acceleration with "
+            f"|x| <= {MAX_ACCELERATION:g} m/s²"
         )
     time = data[:, 0]
     steps = np.diff(time)
@@ -174,7 +188,7 @@ def read_kamp_sensor(path: str | os.PathLike[str], *, min_duration: float = 0.0)
         i = int(np.argmax(steps <= 0)) + 1
         what = "repeats" if steps[i - 1] == 0 else "goes back to"
         raise DataError(
-            f"{path}: line {i + 1}: time {what} {time[i]!r} after {time[i - 1]!r}; "
+            f"{path}: line {i + 1}: time {what} {float(time[i])!r} after {float(time[i - 1])!r}; "
             "expected strictly increasing time"
         )
     if time[-1] < min_duration:
@@ -213,7 +227,9 @@ def load_kamp_group(
     ------
     DataError
         If the folder is missing, holds no group or several (and ``group`` is
-        not given), a sensor file is missing, or a file is malformed.
+        not given), a sensor file is missing, a file is malformed, or a sensor
+        covers less than :data:`MIN_SPAN_RATIO` (80 %) of the time span of the
+        longest sensor (a truncated file).
     """
     directory = Path(directory)
     if group is None:
@@ -231,6 +247,15 @@ def load_kamp_group(
     if missing:
         raise DataError(f"{directory}: group {group} lacks {', '.join(missing)}")
     sensors = tuple(read_kamp_sensor(p, min_duration=min_duration) for p in paths)
+    spans = [float(s.time[-1] - s.time[0]) for s in sensors]
+    longest = int(np.argmax(spans))
+    shortest = int(np.argmin(spans))
+    if spans[shortest] < MIN_SPAN_RATIO * spans[longest]:
+        raise DataError(
+            f"{directory}: {paths[shortest].name} covers {spans[shortest]:.3f} s, "
+            f"{paths[longest].name} {spans[longest]:.3f} s; expected every sensor of group "
+            f"{group} to cover at least {MIN_SPAN_RATIO:.0%} of the longest (truncated file?)"
+        )
     return KampGroup(group=group, sensors=sensors)
 
 

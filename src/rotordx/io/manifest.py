@@ -45,6 +45,7 @@ import numpy as np
 
 from rotordx._atomic import write_text_atomic
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
 from rotordx.io.cwru import CHANNELS, find_cwru, parse_cwru_name, read_cwru
 from rotordx.io.tabular import Recording, read_channels
 
@@ -240,15 +241,21 @@ def read_manifest(
                 f"{where}, column 'label': unknown label {label!r}; "
                 f"expected one of {', '.join(sorted(allowed))}"
             )
-        target = Path(written).expanduser()
-        resolved = (target if target.is_absolute() else base / target).resolve()
+        try:
+            target = Path(written).expanduser()
+            resolved = (target if target.is_absolute() else base / target).resolve()
+            exists = resolved.is_file()
+        except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, name too long, ~user
+            raise DataError(
+                f"{where}, column 'path': {written[:80]!r} is not a usable file path ({exc})"
+            ) from None
         ext = resolved.suffix.lower()
         if ext not in EXTENSIONS:
             raise DataError(
                 f"{where}, column 'path': {written!r} has unsupported extension "
                 f"{resolved.suffix or '(none)'!r}; expected one of {', '.join(EXTENSIONS)}"
             )
-        if not resolved.is_file():
+        if not exists:
             raise DataError(
                 f"{where}, column 'path': file {written!r} not found (resolved to {resolved})"
             )
@@ -328,6 +335,13 @@ def _read_wav(entry: ManifestEntry) -> Recording:
         raise DataError(f"{entry.where}: {path}: WAV file holds {x.shape[1]} sample(s)")
     if not np.isfinite(x).all():
         raise DataError(f"{entry.where}: {path}: WAV file holds NaN or infinite values")
+    big = first_too_large(x, MAX_ABS_VALUE)
+    if big is not None:
+        ch, i = big
+        raise DataError(
+            f"{entry.where}: {path}: channel ch{ch}, sample {i}: found {float(x[ch, i]):g}; "
+            f"expected |x| <= {MAX_ABS_VALUE:g}"
+        )
     if entry.rate is not None and entry.rate != float(rate):
         raise DataError(
             f"{entry.where}, column 'rate': {entry.rate:g} Hz, but the WAV file {path} "
