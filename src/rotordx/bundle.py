@@ -113,8 +113,18 @@ def _check_input(protocol: str, spec: Any) -> dict:
     return spec
 
 
-def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
-    """Rebuild the classifier saved in ``directory``.
+def load_bundle(directory: str | os.PathLike[str], *, threads: int | None = None) -> Bundle:
+    """Rebuild the classifier saved in ``directory`` (or in an ``.onnx`` file).
+
+    ``directory`` may also be a file written by ``rotordx export``: its
+    classifier is then an :class:`~rotordx.onnx_runtime.OnnxClassifier`
+    (:func:`rotordx.onnx_runtime.load_onnx`), with the same interface.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Inference threads: the ONNX Runtime session's, or torch's
+        (process-wide) for a torch model.
 
     Raises
     ------
@@ -126,11 +136,23 @@ def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
+    directory = Path(directory)
+    if directory.is_file():
+        from rotordx.onnx_runtime import load_onnx
+
+        return load_onnx(directory, threads=threads)
+
     from rotordx.models import classifier_from_state
 
-    directory = Path(directory)
+    if directory.suffix.lower() == ".onnx" and not directory.exists():
+        raise BundleError(
+            f"{directory}: no such file; expected an .onnx file from `rotordx export`"
+        )
     if not directory.is_dir():
-        raise BundleError(f"{directory}: not a folder; expected a run folder from `rotordx train`")
+        raise BundleError(
+            f"{directory}: not a folder; expected a run folder from `rotordx train` "
+            "or an .onnx file from `rotordx export`"
+        )
     for name in (MANIFEST, WEIGHTS):
         if not (directory / name).is_file():
             raise BundleError(f"{directory}: {name} is missing; not a complete model bundle")
@@ -167,6 +189,10 @@ def load_bundle(directory: str | os.PathLike[str]) -> Bundle:
         raise BundleError(
             f"{directory / MANIFEST}: model {name!r} does not use protocol {protocol!r}"
         )
+    if threads is not None and getattr(classifier, "module", None) is not None:
+        import torch
+
+        torch.set_num_threads(int(threads))
     return Bundle(
         classifier=classifier,
         model_name=name,

@@ -1,0 +1,349 @@
+"""ONNX export: the same predictions as PyTorch, self-describing files, clear refusals."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SMALL_SPLIT
+from rotordx.bundle import load_bundle, save_bundle
+from rotordx.cli import app
+from rotordx.exceptions import BundleError, DataError, ParameterError
+from rotordx.models import default_train_config, make_classifier
+from rotordx.onnx_export import EXPORTABLE, export_onnx, to_onnx
+from rotordx.onnx_runtime import OnnxClassifier, load_onnx, read_metadata
+from rotordx.preprocess import PreprocessConfig
+from rotordx.signal import MinMaxScaling
+from rotordx.simulate import CLASSES, simulate_class
+from rotordx.splits import Split
+from rotordx.windows import WindowConfig, window_split
+
+FS = 1000.0
+WINDOW = WindowConfig(window=512, hop=256)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def window_data():
+    t = np.arange(12 * int(FS)) / FS
+    signals = np.stack([simulate_class(fault=c, times=t, seed=0).T for c in CLASSES])
+    return window_split(signals, config=WINDOW, seed=0)
+
+
+@pytest.fixture(scope="module")
+def point_data():
+    rng = np.random.default_rng(0)
+
+    def points(n):
+        y = np.repeat(np.arange(4), n)
+        X = rng.uniform(0, 1, (4, 4))[y] + 0.1 * rng.standard_normal((y.size, 4))
+        return Split(X.astype(np.float32), y.astype(np.int64))
+
+    return points(60), points(20), points(40)
+
+
+def _spec(protocol: str, train: Split) -> dict:
+    if protocol == "window":
+        return {"fs": FS, "window": WINDOW.window, "hop": WINDOW.hop, "n_channels": 4}
+    return {
+        "preprocess": dataclasses.asdict(PreprocessConfig()),
+        "scaler": MinMaxScaling.fit(train.X).to_dict(),
+    }
+
+
+@pytest.fixture(scope="module")
+def run_dirs(window_data, point_data, tmp_path_factory):
+    """Run folders (bundles) of every exportable model, trained for one epoch."""
+    cache: dict[tuple[str, str], object] = {}
+
+    def get(name: str, protocol: str):
+        key = (name, protocol)
+        if key not in cache:
+            tr, va, te = point_data if protocol == "seed" else window_data
+            cfg = default_train_config(name, max_epochs=1, patience=1, batch_size=16, threads=1)
+            clf = make_classifier(name, protocol=protocol, train_config=cfg)
+            clf.fit(tr, va, seed=0)
+            d = tmp_path_factory.mktemp(f"{name}_{protocol}")
+            save_bundle(d, classifier=clf, classes=CLASSES, input=_spec(protocol, tr))
+            cache[key] = (d, te)
+        return cache[key]
+
+    return get
+
+
+CASES = [
+    ("wdcnn", "window"),
+    ("lstm", "window"),
+    ("dnn", "seed"),
+    ("cnn", "seed"),
+    ("rnn", "seed"),
+    ("dnn", "window"),  # a seed model on windows: mean of per-instant probabilities
+]
+
+
+@pytest.mark.parametrize(("name", "protocol"), CASES)
+def test_onnx_predictions_equal_pytorch(run_dirs, tmp_path, name, protocol):
+    run, test = run_dirs(name, protocol)
+    info = export_onnx(run, tmp_path / "m.onnx")
+    assert info["model"] == name and info["max_abs_diff"] <= 1e-5
+    eager = load_bundle(run)
+    onnx_bundle = load_bundle(tmp_path / "m.onnx", threads=1)
+    assert isinstance(onnx_bundle.classifier, OnnxClassifier)
+    p_torch = eager.classifier.predict_proba(test.X)
+    p_onnx = onnx_bundle.classifier.predict_proba(test.X)
+    assert p_onnx.shape == (len(test), 4) and p_onnx.dtype == np.float32
+    np.testing.assert_array_equal(p_onnx.argmax(axis=1), p_torch.argmax(axis=1))
+    np.testing.assert_allclose(p_onnx, p_torch, rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(onnx_bundle.classifier.predict(test.X), p_onnx.argmax(axis=1))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"opset": 13}, {"opset": 18}, {"batch": 5}, {"conv2d": False}, {"batch": 1}]
+)
+def test_opsets_fixed_batch_and_1d_layout(run_dirs, kwargs):
+    run, test = run_dirs("wdcnn", "window")
+    b = load_bundle(run)
+    model = to_onnx(b.classifier, classes=b.classes, input=b.input, **kwargs)
+    clf = OnnxClassifier(model, threads=1)
+    assert clf.batch == kwargs.get("batch")
+    X = test.X[:13]  # not a multiple of a fixed batch: the last one is padded
+    np.testing.assert_allclose(clf.predict_proba(X), b.classifier.predict_proba(X), atol=1e-5)
+
+
+def test_lstm_and_pointwise_at_opset_18(run_dirs):
+    for name, protocol in (("lstm", "window"), ("dnn", "window")):
+        run, test = run_dirs(name, protocol)
+        b = load_bundle(run)
+        clf = OnnxClassifier(to_onnx(b.classifier, classes=b.classes, input=b.input, opset=18))
+        np.testing.assert_allclose(
+            clf.predict_proba(test.X), b.classifier.predict_proba(test.X), atol=1e-5
+        )
+
+
+def test_metadata_round_trip(run_dirs, tmp_path):
+    run, _ = run_dirs("wdcnn", "window")
+    path = tmp_path / "w.onnx"
+    export_onnx(run, path)
+    eager, exported = load_bundle(run), load_onnx(path)
+    assert exported.model_name == "wdcnn" and exported.protocol == "window"
+    assert exported.classes == eager.classes == CLASSES
+    assert exported.input == eager.input
+    # readable without rotordx: plain ONNX metadata and shapes
+    model = onnx.load(str(path))
+    props = {p.key: p.value for p in model.metadata_props}
+    assert props["format"] == "rotordx-onnx" and props["model"] == "wdcnn"
+    assert json.loads(props["classes"]) == list(CLASSES)
+    assert json.loads(props["input"])["fs"] == FS
+    dims = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    assert dims == ["batch", 4, WINDOW.window]
+    assert read_metadata(model)["classes"] == CLASSES
+
+
+def test_seed_protocol_keeps_scaler_and_preprocessing(run_dirs, tmp_path):
+    run, _ = run_dirs("cnn", "seed")
+    export_onnx(run, tmp_path / "c.onnx")
+    a, b = load_bundle(run), load_bundle(tmp_path / "c.onnx")
+    assert b.scaler == a.scaler and b.preprocess == a.preprocess
+
+
+@pytest.fixture(scope="module")
+def unexportable_runs(window_data, tmp_path_factory):
+    tr, va, _ = window_data
+    runs = {}
+    for name, params in (
+        ("features", {"fs": FS, "n_estimators": 5}),
+        ("minirocket", {"n_kernels": 84}),
+    ):
+        clf = make_classifier(name, **params)
+        clf.fit(tr, va, seed=0)
+        d = tmp_path_factory.mktemp(name)
+        save_bundle(d, classifier=clf, classes=CLASSES, input=_spec("window", tr))
+        runs[name] = (d, clf)
+    return runs
+
+
+@pytest.mark.parametrize("name", ["features", "minirocket"])
+def test_unexportable_models_are_refused(unexportable_runs, tmp_path, name):
+    run, clf = unexportable_runs[name]
+    out = tmp_path / "x.onnx"
+    with pytest.raises(ParameterError, match=rf"model '{name}' cannot be exported to ONNX") as e:
+        export_onnx(run, out)
+    assert "Exportable models: " + ", ".join(EXPORTABLE) in str(e.value)
+    assert "no ONNX form" in str(e.value)
+    assert not out.exists() and not list(tmp_path.iterdir())
+    with pytest.raises(ParameterError, match="cannot be exported"):
+        to_onnx(clf, classes=CLASSES, input=_spec("window", Split(np.zeros(1), np.zeros(1))))
+
+
+def test_every_registered_model_is_exportable_or_refused_with_a_reason():
+    from rotordx.models import MODEL_NAMES
+
+    for name in sorted(set(MODEL_NAMES) - set(EXPORTABLE)):
+        with pytest.raises(ParameterError, match=rf"'{name}' cannot be exported.*no ONNX form"):
+            to_onnx(make_classifier(name), classes=CLASSES, input={})
+
+
+def test_export_arguments_are_checked(run_dirs, tmp_path):
+    run, _ = run_dirs("wdcnn", "window")
+    with pytest.raises(ParameterError, match=r"must end in \.onnx"):
+        export_onnx(run, tmp_path / "m.txt")
+    with pytest.raises(ParameterError, match="--opset must be between 13"):
+        export_onnx(run, tmp_path / "m.onnx", opset=11)
+    with pytest.raises(ParameterError, match="--batch must be"):
+        export_onnx(run, tmp_path / "m.onnx", batch=0)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def good_onnx(run_dirs, tmp_path_factory):
+    run, _ = run_dirs("wdcnn", "window")
+    path = tmp_path_factory.mktemp("onnx") / "w.onnx"
+    export_onnx(run, path)
+    return path
+
+
+def test_bad_files_are_refused_with_a_clear_error(good_onnx, tmp_path):
+    data = good_onnx.read_bytes()
+    cases = {
+        "text.onnx": (b"hello, not a model\n", "not a readable ONNX model"),
+        "trunc.onnx": (data[: len(data) // 2], "not a readable ONNX model"),
+        "empty.onnx": (b"", "empty file"),
+    }
+    for name, (content, message) in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(BundleError, match=message):
+            load_bundle(tmp_path / name)
+    with pytest.raises(BundleError, match="no such file"):
+        load_bundle(tmp_path / "missing.onnx")
+
+
+def _rewrite(path, out, edit):
+    model = onnx.load(str(path))
+    edit(model)
+    out.write_bytes(model.SerializeToString())
+    return out
+
+
+def test_foreign_or_tampered_onnx_is_refused(good_onnx, tmp_path):
+    def no_meta(m):
+        del m.metadata_props[:]
+
+    def custom_domain(m):
+        m.opset_import.append(onnx.helper.make_opsetid("com.example", 1))
+
+    def external(m):
+        t = m.graph.initializer[0]
+        t.data_location = onnx.TensorProto.EXTERNAL
+        t.external_data.add(key="location", value="../../weights.bin")
+        t.ClearField("raw_data")
+
+    def other_version(m):
+        for p in m.metadata_props:
+            if p.key == "format_version":
+                p.value = "99"
+
+    def wrong_classes(m):
+        for p in m.metadata_props:
+            if p.key == "classes":
+                p.value = json.dumps(["a", "b"])
+
+    cases = [
+        (no_meta, "not written by `rotordx export`"),
+        (custom_domain, "custom operator domains"),
+        (external, "external files are not accepted"),
+        (other_version, "metadata version '99'"),
+        (wrong_classes, r"expected \(batch, 2\)"),
+    ]
+    for i, (edit, message) in enumerate(cases):
+        path = _rewrite(good_onnx, tmp_path / f"t{i}.onnx", edit)
+        with pytest.raises(BundleError, match=message):
+            load_onnx(path)
+
+
+def test_onnx_classifier_interface(good_onnx, window_data):
+    clf = load_onnx(good_onnx, threads=1).classifier
+    with pytest.raises(DataError, match=r"takes \(n, 4, 512\)"):
+        clf.predict_proba(np.zeros((2, 4, 256), np.float32))
+    tr, va, _ = window_data
+    with pytest.raises(ParameterError, match="inference-only"):
+        clf.fit(tr, va)
+    with pytest.raises(ParameterError, match="no bundle state"):
+        clf.get_state()
+    with pytest.raises(ParameterError, match="threads must be a positive integer"):
+        OnnxClassifier(good_onnx.read_bytes(), threads=0)
+    assert clf.predict_proba(np.zeros((0, 4, 512), np.float32)).shape == (0, 4)
+
+
+# -- command line ---------------------------------------------------------------------------------
+def _ok(args):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def cli_runs(small_group_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli_onnx")
+    win = ["--window", "512", "--hop", "256", "--max-epochs", "1", "--threads", "1", "--quiet"]
+    _ok(["train", small_group_dir, "--model", "wdcnn", "--out", root / "wdcnn", *win])
+    _ok(["train", small_group_dir, "--model", "features", "--out", root / "features", *win])
+    seed = ["--max-epochs", "1", "--split", SMALL_SPLIT, "--threads", "1", "--quiet"]
+    _ok(["train", small_group_dir, "--model", "dnn", "--out", root / "dnn", *seed])
+    return root
+
+
+@pytest.mark.parametrize("model", ["wdcnn", "dnn"])
+def test_cli_export_evaluate_diagnose(cli_runs, other_group_dir, tmp_path, model):
+    run, path = cli_runs / model, tmp_path / f"{model}.onnx"
+    out = _ok(["export", run, path]).output
+    assert f"wrote {path}" in out and "ONNX Runtime matches PyTorch" in out
+    ev = [["evaluate", m, other_group_dir, "--json", "--threads", "1"] for m in (run, path)]
+    a, b = (json.loads(_ok(args).stdout) for args in ev)
+    assert a["confusion_matrix"] == b["confusion_matrix"] and a["model"] == b["model"] == model
+    assert b["run"] == str(path)
+    dg = [
+        ["diagnose", m, other_group_dir, "--json", "--no-plots", "--threads", "1"]
+        for m in (run, path)
+    ]
+    a, b = (json.loads(_ok(args).stdout)["diagnoses"] for args in dg)
+    assert [d["verdict"] for d in a] == [d["verdict"] for d in b]
+    for x, y in zip(a, b, strict=True):
+        assert [s["label"] for s in x["segments"]] == [s["label"] for s in y["segments"]]
+        assert x["probability"] == pytest.approx(y["probability"], abs=1e-5)
+
+
+def test_cli_export_options_and_errors(cli_runs, tmp_path):
+    _ok(["export", cli_runs / "wdcnn", tmp_path / "b.onnx", "--batch", "8", "--opset", "13"])
+    model = onnx.load(str(tmp_path / "b.onnx"))
+    assert model.opset_import[0].version == 13
+    assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_value == 8
+    for args, message in [
+        (["export", cli_runs / "features", tmp_path / "f.onnx"], "cannot be exported to ONNX"),
+        (["export", cli_runs / "wdcnn", tmp_path / "f.onnx", "--batch", "x"], "--batch must be"),
+        (["export", tmp_path / "nope", tmp_path / "f.onnx"], "not a folder"),
+        (["evaluate", tmp_path / "nope.onnx", cli_runs], "no such file"),
+        (["evaluate", cli_runs / "wdcnn", cli_runs, "--threads", "0"], "--threads must be"),
+    ]:
+        result = runner.invoke(app, [str(a) for a in args])
+        assert result.exit_code == 1, result.output
+        assert "error:" in result.output and message in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "f.onnx").exists()
+
+
+def test_help_imports_neither_torch_nor_onnx():
+    code = (
+        "import sys; from rotordx.cli import app; from typer.testing import CliRunner; "
+        "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0; "
+        "r = CliRunner().invoke(app, ['export', '--help']); assert r.exit_code == 0; "
+        "print(sorted(m for m in ('torch', 'onnx', 'onnxruntime') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
