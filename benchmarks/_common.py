@@ -80,12 +80,20 @@ def peak_rss_kib(code: str, *, env: dict[str, str] | None = None) -> int:
     """Peak resident memory (KiB) of ``python -c code`` in a fresh interpreter.
 
     Measured with ``/usr/bin/time``-free means: the child prints its own
-    ``ru_maxrss`` at exit, so earlier children do not mask it.
+    high-water mark (``VmHWM``, else ``ru_maxrss``) at exit, so neither earlier
+    children nor the parent's memory mask it.
     """
+    # VmHWM is this process's own high-water mark; ru_maxrss would also count the
+    # parent's memory at fork time (Linux keeps it across execve).
     wrapped = (
         code
         + "\nimport resource as _r, sys as _s\n"
-        + "_s.stdout.write('\\n__PEAK__%d\\n' % _r.getrusage(_r.RUSAGE_SELF).ru_maxrss)\n"
+        + "try:\n"
+        + "    _p = [int(l.split()[1]) for l in open('/proc/self/status')\n"
+        + "          if l.startswith('VmHWM:')][0]\n"
+        + "except (OSError, IndexError, ValueError):\n"
+        + "    _p = _r.getrusage(_r.RUSAGE_SELF).ru_maxrss\n"
+        + "_s.stdout.write('\\n__PEAK__%d\\n' % _p)\n"
     )
     _, _, out = run_python(wrapped, env=env)
     for line in reversed(out.splitlines()):

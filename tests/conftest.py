@@ -17,6 +17,14 @@ SMALL_SECONDS = 12.0
 SMALL_SPLIT = "3000,1000,1000"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """Commands that cache preprocessed groups write to a temporary folder, not ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ROTORDX_CACHE", str(tmp_path_factory.mktemp("rotordx-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def small_group_dir(tmp_path_factory):
     """A 12 s simulated KAMP group (g1_sensor1..4.csv)."""

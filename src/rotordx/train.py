@@ -77,7 +77,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def predict_logits(
     model: nn.Module, X: np.ndarray | torch.Tensor, *, batch_size: int = 50_000
 ) -> torch.Tensor:
@@ -85,9 +85,9 @@ def predict_logits(
     was_training = model.training
     model.eval()
     X = torch.as_tensor(X, dtype=torch.float32)
-    out = torch.cat([model(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)])
+    parts = [model(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
     model.train(was_training)
-    return out
+    return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
 def fit(

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 
-__all__ = ["interp_linear", "uniform_grid"]
+__all__ = ["grid_size", "grid_times", "interp_linear", "uniform_grid"]
+
+
+def _check_grid(fs: float, duration: float) -> None:
+    if not fs > 0 or not np.isfinite(fs):
+        raise ParameterError(f"fs must be a positive number of Hz, got {fs!r}")
+    if not duration > 0 or not np.isfinite(duration):
+        raise ParameterError(f"duration must be a positive number of seconds, got {duration!r}")
 
 
 def uniform_grid(*, fs: float, duration: float) -> np.ndarray:
@@ -19,12 +28,24 @@ def uniform_grid(*, fs: float, duration: float) -> np.ndarray:
     duration : float > 0
         End of the grid in seconds (exclusive).
     """
-    if not fs > 0 or not np.isfinite(fs):
-        raise ParameterError(f"fs must be a positive number of Hz, got {fs!r}")
-    if not duration > 0 or not np.isfinite(duration):
-        raise ParameterError(f"duration must be a positive number of seconds, got {duration!r}")
+    _check_grid(fs, duration)
     # Same values as np.arange(0, duration, 1/fs) (the seed's construction).
     return np.arange(0, duration, 1.0 / fs)
+
+
+def grid_size(*, fs: float, duration: float) -> int:
+    """Length of :func:`uniform_grid` without building it (numpy's own arange length)."""
+    _check_grid(fs, duration)
+    return math.ceil(duration / (1.0 / fs))
+
+
+def grid_times(start: int, stop: int, *, fs: float) -> np.ndarray:
+    """Points ``start … stop-1`` of the grid, bit for bit ``uniform_grid(...)[start:stop]``.
+
+    numpy's ``arange(0, d, step)`` holds ``i * step`` at index ``i``, so any
+    part of the grid can be made without the rest (chunked processing).
+    """
+    return np.arange(start, stop, dtype=np.float64) * (1.0 / fs)
 
 
 def interp_linear(t: np.ndarray, x: np.ndarray, *, grid: np.ndarray) -> np.ndarray:
@@ -59,14 +80,43 @@ def interp_linear(t: np.ndarray, x: np.ndarray, *, grid: np.ndarray) -> np.ndarr
         raise ParameterError(f"t must be 1-D with len(t) == x.shape[0], got {t.shape}, {x.shape}")
     if t.shape[0] < 2:
         raise DataError("need at least two samples to interpolate")
-    if grid[0] < t[0] or grid[-1] > t[-1]:
+    grid = np.asarray(grid, dtype=np.float64)
+    if grid.shape[0] and (grid[0] < t[0] or grid[-1] > t[-1]):
         raise DataError(
             f"grid [{grid[0]:g}, {grid[-1]:g}] s lies outside the recording [{t[0]:g}, {t[-1]:g}] s"
         )
-    hi = np.searchsorted(t, grid, side="right")
-    hi = np.clip(hi, 1, t.shape[0] - 1)
-    lo = hi - 1
-    w = (grid - t[lo]) / (t[hi] - t[lo])
-    if x.ndim == 2:
-        w = w[:, None]
-    return x[lo] + (x[hi] - x[lo]) * w
+    lo, w = interp_weights(t, grid)
+    if x.ndim == 1:
+        return interp_columns(x[None, :], lo, w)[0]
+    return interp_columns(np.ascontiguousarray(x.T), lo, w).T
+
+
+def interp_weights(t: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bracketing index ``lo`` and weight ``w`` of every grid point (``grid`` inside ``t``).
+
+    ``x(g) = x[lo] + (x[lo + 1] - x[lo]) * w``; at the last sample time the
+    bracket is the last interval with ``w = 1`` (as interp1d).
+    """
+    lo = np.searchsorted(t, grid, side="right")
+    np.clip(lo, 1, t.shape[0] - 1, out=lo)
+    lo -= 1
+    tl = t.take(lo)
+    w = np.subtract(grid, tl)
+    span = t.take(lo + 1)
+    span -= tl
+    w /= span
+    return lo, w
+
+
+def interp_columns(xt: np.ndarray, lo: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Interpolate the rows of ``xt`` (k, n) with :func:`interp_weights`' ``lo, w``: (k, m)."""
+    out = np.empty((xt.shape[0], lo.shape[0]))
+    hi = lo + 1
+    for j in range(xt.shape[0]):
+        row = xt[j]
+        a = row.take(lo)
+        o = out[j]
+        np.subtract(row.take(hi), a, out=o)
+        o *= w
+        o += a
+    return out
