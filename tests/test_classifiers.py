@@ -38,7 +38,7 @@ from rotordx.windows import WindowConfig, window_split
 FS = 1000.0
 WINDOW = WindowConfig(window=512, hop=256)  # >= 400 samples at 1 kHz for the speed estimate
 SECONDS = 16  # per class: 34 train, 10 valid, 10 test windows
-TORCH_MODELS = tuple(n for n in MODEL_NAMES if n not in ("features", "minirocket"))
+TORCH_MODELS = tuple(n for n in MODEL_NAMES if n not in ("features", "bearing", "minirocket"))
 
 
 def _train_config(name: str, *, epochs: int):
@@ -51,8 +51,8 @@ def _train_config(name: str, *, epochs: int):
 
 def _make(name: str, *, quick: bool = False):
     """A small, fast classifier; ``quick`` trains the torch ones for 2 epochs only."""
-    if name == "features":
-        return make_classifier("features", fs=FS, n_estimators=20)
+    if name in ("features", "bearing"):  # bearing: no speed given, estimated per window
+        return make_classifier(name, fs=FS, n_estimators=20)
     if name == "minirocket":
         return make_classifier("minirocket", n_kernels=500)
     return make_classifier(name, train_config=_train_config(name, epochs=2 if quick else 10))

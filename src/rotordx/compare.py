@@ -47,28 +47,37 @@ SHIFTS: dict[str, list[tuple[str, dict]]] = {
 }
 
 
+#: The default line-up: every model that needs no shaft speed (``bearing`` does;
+#: add it for recordings with an rpm).
+COMPARE_MODELS: tuple[str, ...] = (
+    *(m for m in WINDOW_MODELS if m != "bearing"),
+    *SEED_MODELS,
+)
+
+
 def _state_bytes(classifier) -> int:
     arrays, _ = classifier.get_state()
     return int(sum(np.asarray(a).nbytes for a in arrays.values()))
 
 
-def _inference_us(classifier, X: np.ndarray, *, repeats: int = 3) -> float:
+def _inference_us(classifier, X: np.ndarray, speed=None, *, repeats: int = 3) -> float:
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        classifier.predict_proba(X)
+        classifier.predict_proba(X, shaft_hz=speed)
         times.append(time.perf_counter() - t0)
     return float(np.median(times) / len(X) * 1e6)
 
 
-def _row(classifier, metrics: dict, timing: dict, X_test: np.ndarray, unit: str) -> dict:
+def _row(classifier, metrics: dict, timing: dict, test, unit: str) -> dict:
+    speed = None if test.shaft_hz is None else test.shaft_hz[:2048]
     return {
         "model": classifier.name,
         "protocol": classifier.protocol,
         "accuracy": metrics["accuracy"],
         "macro_f1": metrics["macro_f1"],
         "train_seconds": timing["train_seconds"],
-        "inference_us": _inference_us(classifier, X_test[:2048]),
+        "inference_us": _inference_us(classifier, test.X[:2048], speed),
         "input": unit,
         "model_bytes": _state_bytes(classifier),
         "epochs_run": metrics.get("epochs_run"),
@@ -80,7 +89,7 @@ def _row(classifier, metrics: dict, timing: dict, X_test: np.ndarray, unit: str)
 def compare_models(
     data: str | os.PathLike[str],
     *,
-    models: tuple[str, ...] = (*WINDOW_MODELS, *SEED_MODELS),
+    models: tuple[str, ...] = COMPARE_MODELS,
     window: WindowConfig | None = None,
     seed: int = 0,
     threads: int = 1,
@@ -115,13 +124,13 @@ def compare_models(
             clf = make_classifier(
                 name,
                 train_config=default_train_config(name, seed=seed, threads=threads),
-                **({"fs": ds_w.fs} if name == "features" else {}),
+                **({"fs": ds_w.fs} if name in ("features", "bearing") else {}),
             )
             metrics, timing = fit_and_score(
                 clf, splits, classes=ds_w.classes, seed=seed, progress=progress
             )
             unit = f"window {ds_w.n_channels}x{window.window}"
-            rows.append(_row(clf, metrics, timing, splits[2].X, unit))
+            rows.append(_row(clf, metrics, timing, splits[2], unit))
             fitted[name] = clf
     if wanted_seed and not is_kamp(data):
         raise ParameterError(
@@ -140,7 +149,7 @@ def compare_models(
             metrics, timing = fit_and_score(
                 clf, splits, classes=ds.classes, seed=seed, progress=progress
             )
-            rows.append(_row(clf, metrics, timing, splits[2].X, f"instant {ds.n_sensors}"))
+            rows.append(_row(clf, metrics, timing, splits[2], f"instant {ds.n_sensors}"))
     return rows, fitted
 
 
@@ -277,7 +286,7 @@ def write_comparison(
     out: str | os.PathLike[str],
     *,
     data: str | os.PathLike[str] | None = None,
-    models: tuple[str, ...] = (*WINDOW_MODELS, *SEED_MODELS),
+    models: tuple[str, ...] = COMPARE_MODELS,
     shifts: tuple[str, ...] = (),
     window: WindowConfig | None = None,
     seconds: float = 140.0,

@@ -17,10 +17,21 @@ SEED_SPLIT: tuple[int, int, int] = (60_000, 20_000, 20_000)
 
 @dataclass(frozen=True)
 class Split:
-    """Arrays of one split: inputs ``X`` (n, n_features) float32 and labels ``y`` (n,) int64."""
+    """Arrays of one split: inputs ``X`` (n, n_features) float32 and labels ``y`` (n,) int64.
+
+    ``shaft_hz`` (n,) is the shaft speed of each row's recording in Hz
+    (rpm / 60; NaN where unknown), or None when no recording had one. Models
+    that read bearing defect frequencies need it; the others ignore it.
+    """
 
     X: np.ndarray
     y: np.ndarray
+    shaft_hz: np.ndarray | None = None
+
+    def take(self, idx: np.ndarray) -> Split:
+        """The rows ``idx``, speed included."""
+        speed = None if self.shaft_hz is None else self.shaft_hz[idx]
+        return Split(X=self.X[idx], y=self.y[idx], shaft_hz=speed)
 
     def __len__(self) -> int:
         return int(self.y.shape[0])

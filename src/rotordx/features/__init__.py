@@ -35,6 +35,7 @@ Bearings
     BearingGeometry, SKF_6205
     defect_frequencies
     bearing_envelope_features
+    defect_scores
     strongest_defect
 
 Feature vector
@@ -47,6 +48,7 @@ from rotordx.features.bearing import (
     BearingGeometry,
     bearing_envelope_features,
     defect_frequencies,
+    defect_scores,
     strongest_defect,
 )
 from rotordx.features.extract import extract_features
@@ -93,6 +95,7 @@ __all__ = [
     "clearance_factor",
     "crest_factor",
     "defect_frequencies",
+    "defect_scores",
     "envelope_spectrum",
     "estimate_running_speed",
     "extract_features",

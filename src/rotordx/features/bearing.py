@@ -44,6 +44,7 @@ __all__ = [
     "bearing_envelope_features",
     "default_envelope_band",
     "defect_frequencies",
+    "defect_scores",
     "strongest_defect",
 ]
 
@@ -324,6 +325,102 @@ def bearing_envelope_features(
     snr, _ = _snr_table(amp, df, fs, speed, geometry, defects, harmonics, tolerance)
     names = [f"env_{d}_{k}" for d in defects for k in range(1, harmonics + 1)]
     return snr.reshape(*snr.shape[:-2], -1), names
+
+
+#: Demodulation bands of :func:`defect_scores`, as fractions of the sample rate:
+#: 0.5–1.5, 1.5–3, 3–5 and 1–5.5 kHz at 12 kHz. A bearing's impacts excite
+#: whichever structural resonance is nearby; scanning a few bands instead of
+#: one fixed band finds it on machines whose resonances differ.
+SCORE_BANDS: tuple[tuple[float, float], ...] = (
+    (1 / 24, 1 / 8),
+    (1 / 8, 1 / 4),
+    (1 / 4, 1 / 2.4),
+    (1 / 12, 1 / 2.2),
+)
+
+
+def defect_scores(
+    x: Any,
+    *,
+    fs: float,
+    shaft_hz: Any,
+    geometry: BearingGeometry = SKF_6205,
+    bands: Any = None,
+    harmonics: int = 3,
+    tolerance: float = 0.02,
+    defects: Any = ("bpfo", "bpfi", "bsf"),
+) -> tuple[np.ndarray, list[str]]:
+    """One evidence score per defect frequency: how strongly it stands out in the envelope.
+
+    For each demodulation band (default :data:`SCORE_BANDS` × ``fs``) the
+    envelope-spectrum SNRs of :func:`bearing_envelope_features` at harmonics
+    ``1..harmonics`` are turned into the 1/k-weighted mean of their natural
+    logarithms (the fundamental counts most: harmonics of different defects
+    nearly coincide, e.g. 3 × BPFO ≈ 2 × BPFI on the SKF 6205); the score is
+    the largest of these over the bands. 0 means no line (SNR ≈ 1); a clear
+    defect line over several harmonics gives 2–5. Harmonics whose search band
+    reaches the Nyquist frequency are left out.
+
+    The score depends on the defect *frequency*, not on how large the fault
+    is, which is what lets a model trained on some fault sizes recognise
+    others (see docs/data.md, leave-one-size-out).
+
+    Parameters
+    ----------
+    x : np.ndarray [shape=(..., n_samples)]
+    fs : float > 0
+    shaft_hz : float or np.ndarray
+        Shaft frequency in Hz: a scalar or one per window (a leading part of
+        ``x.shape[:-1]``).
+    geometry : BearingGeometry
+    bands : sequence of (float, float), optional
+        Demodulation bands in Hz.
+    harmonics : int >= 1
+    tolerance : float >= 0
+        Relative half-width of each search band.
+    defects : sequence of str
+        Subset of :data:`DEFECTS`.
+
+    Returns
+    -------
+    values : np.ndarray [shape=(..., len(defects))]
+    names : list of str
+        ``score_<defect>``.
+    """
+    fs = check_fs(fs)
+    defects = _check_defects(defects)
+    harmonics = _check_harmonics(harmonics)
+    if bands is None:
+        bands = [(lo * fs, hi * fs) for lo, hi in SCORE_BANDS]
+    try:
+        bands = [(float(lo), float(hi)) for lo, hi in bands]
+    except (TypeError, ValueError):
+        raise ParameterError(f"bands must be (low, high) pairs in Hz, got {bands!r}") from None
+    if not bands:
+        raise ParameterError("bands must name at least one (low, high) band")
+    weights = 1.0 / np.arange(1, harmonics + 1)
+    best = None
+    for band in bands:
+        snr, _ = bearing_envelope_features(
+            x,
+            fs=fs,
+            shaft_hz=shaft_hz,
+            geometry=geometry,
+            band=band,
+            harmonics=harmonics,
+            tolerance=tolerance,
+            defects=defects,
+        )
+        snr = snr.reshape(*snr.shape[:-1], len(defects), harmonics)
+        logs = np.log(np.maximum(snr, 1e-12))
+        ok = np.isfinite(logs)
+        w = np.where(ok, weights, 0.0)
+        total = w.sum(axis=-1)
+        score = np.where(
+            total > 0, (np.where(ok, logs, 0.0) * w).sum(axis=-1) / np.maximum(total, 1e-300), 0.0
+        )
+        best = score if best is None else np.maximum(best, score)
+    return best, [f"score_{d}" for d in defects]
 
 
 def strongest_defect(

@@ -11,7 +11,7 @@ Window networks
 Classifiers (the common fit / predict_proba / state interface)
 --------------------------------------------------------------
     make_classifier, classifier_from_state
-    TorchClassifier, FeatureForest, MiniRocketRidge
+    TorchClassifier, FeatureForest, BearingForest, MiniRocketRidge
 
 Registry
 --------
@@ -57,7 +57,7 @@ MODULES: dict[str, type] = {
 #: The seed's point-wise models (seed protocol).
 SEED_MODELS: tuple[str, ...] = ("dnn", "cnn", "rnn")
 #: Models of the windowed protocol.
-WINDOW_MODELS: tuple[str, ...] = ("features", "wdcnn", "lstm", "minirocket")
+WINDOW_MODELS: tuple[str, ...] = ("features", "bearing", "wdcnn", "lstm", "minirocket")
 #: Every name ``rotordx train --model`` accepts.
 MODEL_NAMES: tuple[str, ...] = (*WINDOW_MODELS, *SEED_MODELS)
 #: Kept for the seed models' registry API.
@@ -146,6 +146,10 @@ def make_classifier(
         from rotordx.models.forest import FeatureForest
 
         return FeatureForest(fs=fs, **params)
+    if name == "bearing":
+        from rotordx.models.bearing import BearingForest
+
+        return BearingForest(fs=fs, **params)
     if name == "minirocket":
         from rotordx.models.rocket import MiniRocketRidge
 
@@ -168,6 +172,10 @@ def classifier_from_state(name: str, arrays: dict, meta: dict):
         from rotordx.models.forest import FeatureForest
 
         return FeatureForest.from_state(arrays, meta)
+    if name == "bearing":
+        from rotordx.models.bearing import BearingForest
+
+        return BearingForest.from_state(arrays, meta)
     if name == "minirocket":
         from rotordx.models.rocket import MiniRocketRidge
 

@@ -38,13 +38,20 @@ class Classifier(ABC):
     def fit(self, train: Split, valid: Split, *, seed: int = 0, progress: bool = False) -> FitInfo:
         """Fit on ``train`` (``valid`` for early stopping / model selection); return info."""
 
-    @abstractmethod
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """Class probabilities of shape (n, n_classes)."""
+    #: True for models that need each window's shaft speed (``shaft_hz``).
+    needs_speed: bool = False
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    @abstractmethod
+    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+        """Class probabilities of shape (n, n_classes).
+
+        ``shaft_hz`` (a scalar or one value per row, Hz) is used by models
+        with :attr:`needs_speed` and ignored by the others.
+        """
+
+    def predict(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
         """Most probable class index per row."""
-        return np.asarray(self.predict_proba(X)).argmax(axis=1)
+        return np.asarray(self.predict_proba(X, shaft_hz=shaft_hz)).argmax(axis=1)
 
     @abstractmethod
     def get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -95,6 +95,7 @@ class FeatureForest(Classifier):
         max_depth: int | None = None,
         min_samples_leaf: int = 1,
         rpm_hint: float | None = None,
+        class_weight: str | None = None,
     ) -> None:
         super().__init__("features", "window")
         self.fs = float(fs)
@@ -102,17 +103,24 @@ class FeatureForest(Classifier):
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.rpm_hint = rpm_hint
+        self.class_weight = class_weight
         self.arrays: dict[str, np.ndarray] | None = None
         self.feature_names: list[str] = []
         self.importances: np.ndarray | None = None
 
-    def features(self, X: np.ndarray) -> np.ndarray:
-        """The physics feature matrix of windows ``X`` (n, n_channels, window)."""
+    def features(self, X: np.ndarray, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+        """The physics feature matrix of windows ``X`` (n, n_channels, window).
+
+        The running speed is estimated from each window (``shaft_hz`` unused).
+        """
         from rotordx.features import extract_features
 
         F, names = extract_features(
             np.asarray(X, dtype=np.float64), fs=self.fs, rpm_hint=self.rpm_hint
         )
+        return self._checked(F, names)
+
+    def _checked(self, F: np.ndarray, names: list[str]) -> np.ndarray:
         if self.feature_names and names != self.feature_names:
             raise DataError("feature names differ from those the forest was trained on")
         self.feature_names = list(names)
@@ -124,11 +132,12 @@ class FeatureForest(Classifier):
         """Extract features and fit the forest (``valid`` is scored, not used for fitting)."""
         from sklearn.ensemble import RandomForestClassifier
 
-        F = self.features(train.X)
+        F = self.features(train.X, train.shaft_hz)
         rf = RandomForestClassifier(
             n_estimators=self.n_estimators,
             max_depth=self.max_depth,
             min_samples_leaf=self.min_samples_leaf,
+            class_weight=self.class_weight,
             random_state=seed,
             n_jobs=1,
         )
@@ -138,13 +147,13 @@ class FeatureForest(Classifier):
         self.arrays = forest_to_arrays(rf)
         self.importances = rf.feature_importances_.astype(np.float64)
         self.is_fitted = True
-        va = float((self.predict(valid.X) == valid.y).mean())
+        va = float((self.predict(valid.X, shaft_hz=valid.shaft_hz) == valid.y).mean())
         return {"best_valid_accuracy": va, "n_features": F.shape[1]}
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
         """Forest class shares for windows ``X``."""
         self._check_fitted()
-        return forest_predict_proba(self.arrays, self.features(X))
+        return forest_predict_proba(self.arrays, self.features(X, shaft_hz))
 
     def top_features(self, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` most important features (mean decrease in impurity)."""
@@ -163,9 +172,21 @@ class FeatureForest(Classifier):
             "max_depth": self.max_depth,
             "min_samples_leaf": self.min_samples_leaf,
             "rpm_hint": self.rpm_hint,
+            "class_weight": self.class_weight,
             "feature_names": self.feature_names,
         }
         return arrays, meta
+
+    @classmethod
+    def _from_meta(cls, meta: dict[str, Any]) -> FeatureForest:
+        return cls(
+            fs=meta["fs"],
+            n_estimators=meta["n_estimators"],
+            max_depth=meta["max_depth"],
+            min_samples_leaf=meta["min_samples_leaf"],
+            rpm_hint=meta["rpm_hint"],
+            class_weight=meta.get("class_weight"),
+        )
 
     @classmethod
     def from_state(
@@ -173,13 +194,7 @@ class FeatureForest(Classifier):
     ) -> FeatureForest:
         """Rebuild from tree arrays, checking that they form a valid forest."""
         try:
-            obj = cls(
-                fs=meta["fs"],
-                n_estimators=meta["n_estimators"],
-                max_depth=meta["max_depth"],
-                min_samples_leaf=meta["min_samples_leaf"],
-                rpm_hint=meta["rpm_hint"],
-            )
+            obj = cls._from_meta(meta)
             obj.feature_names = [str(n) for n in meta["feature_names"]]
             obj.arrays = {k: np.asarray(arrays[f"tree.{k}"]) for k in _KEYS}
             obj.importances = np.asarray(arrays["importances"])

@@ -78,7 +78,7 @@ class MiniRocketRidge(Classifier):
             "alpha": float(ridge.alpha_),
         }
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
         """Softmax of the ridge decision values."""
         self._check_fitted()
         d = self._transform(X) @ self.coef.T + self.intercept

@@ -123,7 +123,7 @@ class TorchClassifier(Classifier):
             "epoch_seconds": history.epoch_seconds,
         }
 
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
         """Softmax of the network's logits."""
         from rotordx.train import predict_logits
 
