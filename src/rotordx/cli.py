@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from rotordx.exceptions import ParameterError, RotordxError
+from rotordx.exceptions import DataError, ParameterError, RotordxError
 
 app = typer.Typer(
     name="rotordx",
@@ -35,6 +35,14 @@ DEFAULT_THREADS = (
 SEED_SPLIT_DEFAULT = (60_000, 20_000, 20_000)
 Seed = Annotated[int, typer.Option(help="Random seed; the same seed gives the same numbers.")]
 Force = Annotated[bool, typer.Option("--force", help="Replace an existing output folder.")]
+NoCache = Annotated[
+    bool,
+    typer.Option(
+        "--no-cache",
+        help="Do not use the cache of preprocessed KAMP groups ($ROTORDX_CACHE, default "
+        "~/.cache/rotordx): parse the CSV files again and store nothing.",
+    ),
+]
 
 
 def _err(msg: str) -> None:
@@ -66,6 +74,15 @@ def _parse_split(text: str) -> tuple[int, int, int]:
             f"--split must be three positive integers like 60000,20000,20000; got {text!r}"
         )
     return parts  # type: ignore[return-value]
+
+
+THREADS_HELP = "Inference threads (ONNX Runtime intra-op; torch for a run folder)."
+
+
+def _threads(n: int) -> int:
+    if n < 1:
+        raise ParameterError(f"--threads must be a positive integer, got {n}")
+    return n
 
 
 def _train_config(**kw):
@@ -115,22 +132,29 @@ def preprocess(
     fs: Annotated[float, typer.Option(help="Grid rate in Hz.")] = 1000.0,
     duration: Annotated[float, typer.Option(help="Grid end in seconds (max).")] = 140.0,
     ma_window: Annotated[int, typer.Option(help="Moving-average length M.")] = 15,
+    no_cache: NoCache = False,
 ) -> None:
-    """Resample to one grid, smooth and min-max scale a KAMP group (the seed's steps)."""
-    from rotordx.preprocess import PreprocessConfig, write_preprocessed
-    from rotordx.runs import load_dataset
+    """Resample to one grid, smooth and min-max scale a KAMP group (the seed's steps).
+
+    The files are read chunk by chunk and the output written block by block,
+    so memory stays bounded however long the recording.
+    """
+    from rotordx.preprocess import PreprocessConfig, preprocess_to_parquet
 
     if out.suffix.lower() != ".parquet":
         raise ParameterError(f"{out}: output must end in .parquet")
-    ds = load_dataset(
+    if data_dir.is_file():
+        raise DataError(f"{data_dir}: expected a KAMP group folder (g<N>_sensor1.csv …)")
+    info = preprocess_to_parquet(
         data_dir,
+        out,
         group=group,
         config=PreprocessConfig(fs=fs, duration=duration, ma_window=ma_window),
+        cache=not no_cache,
     )
-    write_preprocessed(ds, out)
-    n_cls, n, k = ds.signals.shape
     typer.echo(
-        f"{out}: {n_cls} classes x {n} samples x {k} sensors ({ds.time[0]:.3f}–{ds.time[-1]:.3f} s)"
+        f"{out}: {info['n_classes']} classes x {info['n']} samples x {info['n_sensors']} sensors "
+        f"({info['t_first']:.3f}–{info['t_last']:.3f} s)"
     )
 
 
@@ -181,6 +205,7 @@ def train(
     seed: Seed = 0,
     force: Force = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Train a model and write a run folder (bundle, metrics, figures)."""
     from rotordx.models import default_train_config, protocol_of
@@ -207,6 +232,7 @@ def train(
         group=group,
         force=force,
         progress=not quiet,
+        cache=not no_cache,
     )
     epochs = f"  epochs {m['epochs_run']} (best {m['best_epoch']})" if m.get("epochs_run") else ""
     typer.echo(
@@ -240,19 +266,53 @@ def _print_scores(m: dict) -> None:
 @app.command()
 @_handle_errors
 def evaluate(
-    run_dir: Annotated[Path, typer.Argument(help="Run folder written by `rotordx train`.")],
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Run folder from `rotordx train`, or an .onnx file from `rotordx export`."
+        ),
+    ],
     data: Annotated[Path, typer.Argument(help="KAMP group folder or preprocessed .parquet.")],
     group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    threads: Annotated[int, typer.Option(help=THREADS_HELP)] = DEFAULT_THREADS,
+    no_cache: NoCache = False,
 ) -> None:
     """Score a saved model on all of another data set, with the model's preprocessing."""
     from rotordx.runs import evaluate_run
 
-    m = evaluate_run(run_dir, data, group=group)
+    m = evaluate_run(run_dir, data, group=group, threads=_threads(threads), cache=not no_cache)
     if as_json:
         typer.echo(json.dumps(m))
     else:
         _print_scores(m)
+
+
+@app.command()
+@_handle_errors
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="Run folder written by `rotordx train`.")],
+    out: Annotated[Path, typer.Argument(help="ONNX file to write (.onnx).")],
+    opset: Annotated[int, typer.Option(help="ONNX opset (13 or later).")] = 17,
+    batch: Annotated[
+        str, typer.Option(help="Batch dimension: 'dynamic' or a fixed size such as 256.")
+    ] = "dynamic",
+) -> None:
+    """Export a run's torch model to ONNX (input standardisation and softmax included)."""
+    from rotordx.onnx_export import export_onnx
+
+    if batch == "dynamic":
+        size = None
+    elif batch.isdigit() and int(batch) > 0:
+        size = int(batch)
+    else:
+        raise ParameterError(f"--batch must be 'dynamic' or a positive integer, got {batch!r}")
+    info = export_onnx(run_dir, out, opset=opset, batch=size)
+    typer.echo(
+        f"wrote {info['path']}: {info['model']} ({info['protocol']} protocol), opset "
+        f"{info['opset']}, batch {info['batch']}, {info['bytes'] / 1024:.0f} KiB; ONNX Runtime "
+        f"matches PyTorch on {info['checked']} check inputs (max |Δp| {info['max_abs_diff']:.1e})"
+    )
 
 
 @app.command()
@@ -427,8 +487,86 @@ def compare(
 
 @app.command()
 @_handle_errors
+def crossval(
+    data: Annotated[Path, typer.Argument(help="CWRU folder or manifest CSV.")],
+    folds: Annotated[
+        str,
+        typer.Option(
+            help="Which recordings to hold out: size (leave one fault size out), position "
+            "(one outer-race position), load (train at the lowest load), condition (each "
+            "value of the manifest's condition column)."
+        ),
+    ] = "size",
+    out: Annotated[Path, typer.Option(help="Folder for crossval.json/.md and figures.")] = Path(
+        "rotordx-crossval"
+    ),
+    models: Annotated[str, typer.Option(help="Comma-separated window models.")] = (
+        "bearing,minirocket"
+    ),
+    window: Annotated[int, typer.Option(help="Samples per window.")] = 12000,
+    revolutions: Annotated[
+        float | None,
+        typer.Option(help="Window length in shaft revolutions instead (needs every rpm)."),
+    ] = None,
+    hop: Annotated[
+        int | None, typer.Option(help="Samples between training windows (default window/4).")
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="Common sample rate in Hz (default the lowest).")
+    ] = None,
+    threads: Annotated[int, typer.Option(help="Torch threads.")] = DEFAULT_THREADS,
+    seed: Seed = 0,
+    plots: Annotated[
+        bool, typer.Option(help="Write a confusion matrix per model and fold.")
+    ] = True,
+    force: Force = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bars.")] = False,
+) -> None:
+    """Hold out whole recordings (fault size, position, load, condition); accuracy per fold."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from rotordx.crossval import write_crossval
+
+    names = tuple(m.strip() for m in models.split(",") if m.strip())
+    result = write_crossval(
+        out,
+        force=force,
+        plots=plots,
+        data=data,
+        by=folds,
+        models=names,
+        window=window,
+        revolutions=revolutions,
+        hop=hop,
+        fs=rate,
+        seed=seed,
+        threads=threads,
+        progress=not quiet,
+    )
+    t = Table(
+        title=f"{folds} folds, windows of {result['window']} samples: "
+        "accuracy on held-out recordings"
+    )
+    t.add_column("fold")
+    for m in names:
+        t.add_column(m, justify="right")
+    for k, f in enumerate(result["folds"]):
+        t.add_row(f["name"], *(f"{result['results'][m][k]['accuracy']:.1%}" for m in names))
+    t.add_row("mean", *(f"{result['summary'][m]['mean_accuracy']:.1%}" for m in names))
+    Console().print(t)
+    typer.echo(f"per-recording table, confusion matrices and JSON in {out}/")
+
+
+@app.command()
+@_handle_errors
 def diagnose(
-    run_dir: Annotated[Path, typer.Argument(help="Run folder written by `rotordx train`.")],
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Run folder from `rotordx train`, or an .onnx file from `rotordx export`."
+        ),
+    ],
     recordings: Annotated[
         list[Path],
         typer.Argument(
@@ -461,13 +599,14 @@ def diagnose(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    threads: Annotated[int, typer.Option(help=THREADS_HELP)] = DEFAULT_THREADS,
 ) -> None:
     """Diagnose recordings segment by segment, with the physical evidence behind each verdict."""
     from rotordx.bundle import load_bundle
     from rotordx.diagnose import diagnose as run_diagnosis
     from rotordx.diagnose import load_recordings, plot_diagnosis
 
-    bundle = load_bundle(run_dir)
+    bundle = load_bundle(run_dir, threads=_threads(threads))
     fs = float(bundle.input["fs"]) if bundle.protocol == "window" else bundle.preprocess.fs
     results = []
     for path in recordings:

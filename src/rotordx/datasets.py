@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io import CLASSES, Recording, find_groups, load_kamp_group
+from rotordx.io import CLASSES, Recording, find_groups
 from rotordx.io.manifest import LabeledRecording
 from rotordx.splits import Split
 
@@ -93,15 +93,17 @@ def _order_classes(labels: list[str]) -> tuple[str, ...]:
 
 
 def _kamp(path: Path, *, fs: float, duration: float, group: int | None) -> Dataset:
-    from rotordx.preprocess import resample_group
+    from rotordx.stream import GroupStream
 
-    g = load_kamp_group(path, group=group)
-    _, values = resample_group(g, fs=fs, duration=duration)  # (n_classes, n, n_sensors)
+    # read chunk by chunk: the parsed text is never held whole (the same values as
+    # resample_group(load_kamp_group(path)), bit for bit)
+    stream = GroupStream(path, group=group, fs=fs, duration=duration)
+    _, values = stream.read_all()  # (n_classes, n, n_sensors)
     names = tuple(f"sensor {i + 1}" for i in range(values.shape[2]))
     recs = tuple(
         LabeledRecording(
             recording=Recording(
-                name=f"{path}/g{g.group}:{cls}",
+                name=f"{path}/g{stream.group}:{cls}",
                 signals=np.ascontiguousarray(values[ci].T),
                 fs=fs,
                 channel_names=names,
@@ -159,6 +161,12 @@ def load_data(
                 f"{path}: expected a KAMP group folder, a folder of CWRU .mat files "
                 "or a manifest .csv"
             )
+        for e in entries if classes is not None else ():
+            if e.label not in classes:
+                raise DataError(
+                    f"{e.where}, column 'label': unknown label {e.label!r}, not among the "
+                    f"model's classes; expected one of {', '.join(classes)}"
+                )
         loaded = [load_entry(e) for e in entries]
         target = fs or min(r.recording.fs for r in loaded)
         recs = []
@@ -207,15 +215,22 @@ def split_dataset(ds: Dataset, *, config=None, seed: int = 0) -> tuple[Split, Sp
         k = ds.label_index(r.label)
         for i, (a, b) in enumerate(bounds):
             w = frame(sig[:, a:b], window=config.window, hop=config.hop)
-            parts[i].append((w, np.full(len(w), k, dtype=np.int64)))
+            parts[i].append((w, np.full(len(w), k, dtype=np.int64), _speeds(r, len(w))))
     rng = np.random.default_rng(seed)
     out = []
+    known = any(r.rpm for r in ds.recordings)
     for p in parts:
-        X = np.concatenate([w for w, _ in p]).astype(np.float32)
-        y = np.concatenate([lab for _, lab in p])
+        X = np.concatenate([w for w, _, _ in p]).astype(np.float32)
+        y = np.concatenate([lab for _, lab, _ in p])
+        speed = np.concatenate([v for _, _, v in p]) if known else None
         idx = rng.permutation(len(y))
-        out.append(Split(X=X[idx], y=y[idx]))
+        out.append(Split(X=X, y=y, shaft_hz=speed).take(idx))
     return out[0], out[1], out[2]
+
+
+def _speeds(r: LabeledRecording, n: int) -> np.ndarray:
+    """Shaft speed in Hz of ``n`` windows of ``r`` (NaN when its rpm is unknown)."""
+    return np.full(n, r.rpm / 60.0 if r.rpm else np.nan, dtype=np.float64)
 
 
 def all_windows(ds: Dataset, *, window: int, hop: int | None = None) -> Split:
@@ -223,7 +238,7 @@ def all_windows(ds: Dataset, *, window: int, hop: int | None = None) -> Split:
     from rotordx.windows import frame
 
     hop = hop or window
-    xs, ys = [], []
+    xs, ys, vs = [], [], []
     for r in ds.recordings:
         try:
             w = frame(r.recording.signals, window=window, hop=hop)
@@ -231,4 +246,6 @@ def all_windows(ds: Dataset, *, window: int, hop: int | None = None) -> Split:
             raise DataError(f"{r.recording.name}: {exc}") from exc
         xs.append(w)
         ys.append(np.full(len(w), ds.label_index(r.label), dtype=np.int64))
-    return Split(X=np.concatenate(xs).astype(np.float32), y=np.concatenate(ys))
+        vs.append(_speeds(r, len(w)))
+    speed = np.concatenate(vs) if any(r.rpm for r in ds.recordings) else None
+    return Split(X=np.concatenate(xs).astype(np.float32), y=np.concatenate(ys), shaft_hz=speed)

@@ -12,6 +12,7 @@ agree.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +103,30 @@ class Diagnosis:
         }
 
 
+#: Windows analysed at once by :func:`window_chunks` (256 windows of 1024 samples
+#: and 4 channels: 8 MiB of signal, and the spectra of as many).
+WINDOWS_PER_CHUNK = 256
+
+
+def window_chunks(
+    signals: np.ndarray, *, window: int, per_chunk: int | None = None
+) -> Iterator[np.ndarray]:
+    """The non-overlapping windows of ``signals`` (n_channels, n), ``per_chunk`` at a time.
+
+    Concatenated, the chunks are ``frame(signals, window=window, hop=window)``;
+    only one chunk of frames exists at a time (default :data:`WINDOWS_PER_CHUNK`).
+    """
+    from rotordx.windows import frame
+
+    per_chunk = per_chunk or WINDOWS_PER_CHUNK
+    n_win = signals.shape[-1] // window
+    if n_win < 1:
+        frame(signals, window=window, hop=window)  # raises the usual error
+    for a in range(0, n_win, per_chunk):
+        b = min(n_win, a + per_chunk)
+        yield frame(signals[..., a * window : b * window], window=window, hop=window)
+
+
 def order_profile(
     signals: np.ndarray, *, fs: float, window: int, speed_hz: float | None = None
 ) -> dict:
@@ -117,18 +142,31 @@ def order_profile(
         order_amplitudes,
         velocity_rms,
     )
-    from rotordx.windows import frame
 
-    win = frame(np.asarray(signals, dtype=np.float64), window=window, hop=window)
+    signals = np.asarray(signals, dtype=np.float64)
+    # window by window in chunks: the same numbers as all windows at once, with work
+    # arrays (frames, spectra) bounded however long the recording
+    speeds, vel, kurt, crest = [], [], [], []
+    for win in window_chunks(signals, window=window):
+        if speed_hz is None:
+            speeds.append(estimate_running_speed(win, fs=fs))
+        vel.append(velocity_rms(win, fs=fs))
+        kurt.append(kurtosis(win))
+        crest.append(crest_factor(win))
     if speed_hz is None:
-        speed_hz = float(np.median(estimate_running_speed(win, fs=fs)))
-    orders = order_amplitudes(win, fs=fs, speed_hz=speed_hz, orders=EXPLAIN_ORDERS)
+        speed_hz = float(np.median(np.concatenate(speeds)))
+    orders = np.concatenate(
+        [
+            order_amplitudes(win, fs=fs, speed_hz=speed_hz, orders=EXPLAIN_ORDERS)
+            for win in window_chunks(signals, window=window)
+        ]
+    )
     return {
         "speed_hz": speed_hz,
         "orders": np.nanmedian(orders, axis=0),  # (n_channels, n_orders)
-        "vel_rms": np.median(velocity_rms(win, fs=fs), axis=0),
-        "kurtosis": np.median(kurtosis(win), axis=0),
-        "crest": np.median(crest_factor(win), axis=0),
+        "vel_rms": np.median(np.concatenate(vel), axis=0),
+        "kurtosis": np.median(np.concatenate(kurt), axis=0),
+        "crest": np.median(np.concatenate(crest), axis=0),
     }
 
 
@@ -260,9 +298,10 @@ def load_recordings(
 
     A KAMP group folder gives one recording per machine-state column (or
     only ``column``), on the ``fs`` grid; a manifest CSV or a folder of CWRU
-    ``.mat`` files gives its recordings (``column`` selects a label); any other
-    CSV/Parquet file is read with :func:`rotordx.io.read_channels` (``rate``
-    when it has no time column). Recordings at another rate are resampled
+    ``.mat`` files gives its recordings (``column`` selects a label); a single
+    CWRU ``.mat`` file its drive-end channel and RPM; any other CSV/Parquet
+    file is read with :func:`rotordx.io.read_channels` (``rate`` when it has
+    no time column). Recordings at another rate are resampled
     (anti-aliased polyphase).
     """
     from rotordx.datasets import load_data, resample_recording
@@ -273,6 +312,11 @@ def load_recordings(
         if column is not None and column not in ds.classes:
             raise ParameterError(f"--column must be one of {', '.join(ds.classes)}, got {column!r}")
         return [(r.recording, r.rpm) for r in ds.recordings if column is None or r.label == column]
+    if path.suffix.lower() == ".mat":  # one CWRU file: its drive end and its RPM
+        from rotordx.io.cwru import read_cwru
+
+        cw = read_cwru(path, rate=rate)
+        return [(resample_recording(cw.recording, fs), cw.rpm)]
     return [(resample_recording(read_channels(path, rate=rate), fs), None)]
 
 
@@ -297,7 +341,6 @@ def diagnose(
         frequency (BPFO, BPFI, BSF) stands out.
     """
     from rotordx.features import severity_zone
-    from rotordx.windows import frame
 
     spec = bundle.input
     classes = bundle.classes
@@ -308,20 +351,34 @@ def diagnose(
                 f"{recording.name}: {recording.signals.shape[0]} channels; the model "
                 f"expects {spec['n_channels']}"
             )
-        seg = frame(recording.signals, window=window, hop=window)
-        proba = bundle.classifier.predict_proba(seg.astype(np.float32))
+        shaft = rpm / 60.0 if rpm else None
+        if getattr(bundle.classifier, "needs_speed", False) and shaft is None:
+            # a bearing model reads defect frequencies: estimate the speed when not given
+            prof = order_profile(recording.signals, fs=fs, window=window)
+            shaft = float(prof["speed_hz"])
+        proba = np.concatenate(  # chunks of segments: bounded work arrays
+            [
+                bundle.classifier.predict_proba(seg.astype(np.float32), shaft_hz=shaft)
+                for seg in window_chunks(recording.signals, window=window)
+            ]
+        )
     else:
         from rotordx.signal import moving_average
 
         cfg = bundle.preprocess
-        fs, window = cfg.fs, 1024
-        smooth = moving_average(recording.signals.T, m=cfg.ma_window)
-        X = bundle.scaler.transform(smooth).astype(np.float32)
-        n_seg = X.shape[0] // window
+        fs, window, m = cfg.fs, 1024, cfg.ma_window
+        if recording.signals.shape[1] < m:
+            moving_average(recording.signals.T, m=m)  # raises the usual error
+        n_seg = (recording.signals.shape[1] - m + 1) // window
         if n_seg < 1:
             raise DataError(f"{recording.name}: shorter than one segment of {window} samples")
-        p = bundle.classifier.predict_proba(X[: n_seg * window])
-        proba = p.reshape(n_seg, window, -1).mean(axis=1)
+        parts = []  # segment by segment in chunks: bounded work arrays
+        for a in range(0, n_seg, WINDOWS_PER_CHUNK):
+            b = min(n_seg, a + WINDOWS_PER_CHUNK)
+            raw = recording.signals[:, a * window : b * window + m - 1]
+            X = bundle.scaler.transform(moving_average(raw.T, m=m)).astype(np.float32)
+            parts.append(bundle.classifier.predict_proba(X).reshape(b - a, window, -1).mean(axis=1))
+        proba = np.concatenate(parts)
     if abs(recording.fs - fs) > 1e-9 * fs:
         raise DataError(f"{recording.name}: sampled at {recording.fs:g} Hz, model expects {fs:g}")
     mean_p = proba.mean(axis=0)

@@ -29,11 +29,10 @@ from rotordx import __version__
 from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.evaluate import score_predictions
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io import load_kamp_group
 from rotordx.preprocess import (
     PreprocessConfig,
     Preprocessed,
-    preprocess_group,
+    preprocess_folder,
     read_preprocessed,
 )
 from rotordx.signal import MinMaxScaling
@@ -63,6 +62,7 @@ def load_dataset(
     group: int | None = None,
     config: PreprocessConfig | None = None,
     scaler: MinMaxScaling | None = None,
+    cache: bool | str | os.PathLike[str] | None = False,
 ) -> Preprocessed:
     """Preprocessed signals from a KAMP group folder or a ``rotordx preprocess`` Parquet file.
 
@@ -76,6 +76,9 @@ def load_dataset(
         Preprocessing to apply (a Parquet file must have been made with it).
     scaler : MinMaxScaling, optional
         Scaling to apply instead of one fitted on this data's normal class.
+    cache : bool or path-like
+        Folders: keep / take the preprocessed group in the cache
+        (:mod:`rotordx.cache`; ``True`` for the default folder).
     """
     path = Path(path)
     if path.is_file() and path.suffix.lower() == ".parquet":
@@ -102,7 +105,7 @@ def load_dataset(
         raise DataError(
             f"{path}: expected a KAMP group folder or a .parquet file from `rotordx preprocess`"
         )
-    return preprocess_group(load_kamp_group(path, group=group), config=config, scaler=scaler)
+    return preprocess_folder(path, group=group, config=config, scaler=scaler, cache=cache)
 
 
 def is_kamp(path: str | os.PathLike[str]) -> bool:
@@ -196,6 +199,15 @@ def _write_run(
         )
 
 
+def _model_params(model: str, input_spec: dict) -> dict:
+    """Constructor arguments that depend on the data: the rate, the bearing."""
+    if model == "features":
+        return {"fs": input_spec.get("fs", 1000.0)}
+    if model == "bearing":
+        return {"fs": input_spec["fs"], "geometry": input_spec.get("bearing", "SKF_6205")}
+    return {}
+
+
 def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> tuple[dict, dict]:
     """Fit ``classifier`` on ``splits`` (train, valid, test); return metrics and timing."""
     tr, va, te = splits
@@ -203,7 +215,7 @@ def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> 
     info = classifier.fit(tr, va, seed=seed, progress=progress)
     train_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pred = classifier.predict(te.X)
+    pred = classifier.predict(te.X, shaft_hz=te.shaft_hz)
     predict_seconds = time.perf_counter() - t0
     scores = score_predictions(te.y, pred, classes=classes)
     metrics = {
@@ -248,6 +260,7 @@ def train_run(
     force: bool = False,
     progress: bool = True,
     dataset: Preprocessed | None = None,
+    cache: bool | str | os.PathLike[str] | None = False,
 ) -> dict:
     """Train one model on a KAMP group and write a run folder.
 
@@ -281,6 +294,9 @@ def train_run(
         Show a progress bar on stderr.
     dataset : Preprocessed, optional
         Seed protocol: already preprocessed data for ``data`` (used by the demo).
+    cache : bool or path-like
+        Seed protocol on a folder: keep / take the preprocessed group in the
+        cache (:mod:`rotordx.cache`).
 
     Returns
     -------
@@ -299,8 +315,13 @@ def train_run(
     cfg = train_config or default_train_config(model)
     seed = cfg.seed if seed is None else seed
     if protocol == "seed":
-        ds = dataset if dataset is not None else load_dataset(data, group=group, config=preprocess)
-        splits = seed_split(ds.signals, sizes=split, seed=seed)
+        ds = dataset
+        if ds is None:
+            ds = load_dataset(data, group=group, config=preprocess, cache=cache)
+        try:
+            splits = seed_split(ds.signals, sizes=split, seed=seed)
+        except DataError as exc:
+            raise DataError(f"{data}: {exc}") from exc
         classes = ds.classes
         input_spec = {"preprocess": asdict(ds.config), "scaler": ds.scaler.to_dict()}
         if Path(data).is_dir():  # the healthy reference for `diagnose` needs raw signals
@@ -326,7 +347,9 @@ def train_run(
             "n_channels": ds_w.n_channels,
             "duration": pre.duration,
         }
-        if all(str(r.recording.name).lower().endswith(".mat") for r in ds_w.recordings):
+        if model == "bearing" or all(
+            str(r.recording.name).lower().endswith(".mat") for r in ds_w.recordings
+        ):
             input_spec["bearing"] = "SKF_6205"  # the CWRU drive-end bearing
         normal = [r.recording.signals for r in ds_w.recordings if r.label == "normal"]
         if normal:  # the healthy reference for `diagnose`: the first normal training block
@@ -345,7 +368,7 @@ def train_run(
         model,
         protocol=protocol,
         train_config=cfg,
-        **({"fs": input_spec.get("fs", 1000.0)} if model == "features" else {}),
+        **_model_params(model, input_spec),
     )
     metrics, timing = fit_and_score(
         classifier, splits, classes=classes, seed=seed, progress=progress
@@ -372,24 +395,30 @@ def evaluate_run(
     data: str | os.PathLike[str],
     *,
     group: int | None = None,
+    threads: int | None = None,
+    cache: bool | str | os.PathLike[str] | None = False,
 ) -> dict:
     """Score a saved run's model on every sample (or window) of another data set.
 
     The data goes through the bundle's own preprocessing: for seed models the
     grid rate, moving average and the bundle's scaler (not one fitted on the
     new data); for window models the sample rate and window length.
+    ``run_dir`` may also be an ``.onnx`` file from ``rotordx export``;
+    ``threads`` are the inference threads (see :func:`rotordx.bundle.load_bundle`).
     """
     from rotordx.bundle import load_bundle
 
-    bundle = load_bundle(run_dir)
+    bundle = load_bundle(run_dir, threads=threads)
     if bundle.protocol == "seed":
-        ds = load_dataset(data, group=group, config=bundle.preprocess, scaler=bundle.scaler)
+        ds = load_dataset(
+            data, group=group, config=bundle.preprocess, scaler=bundle.scaler, cache=cache
+        )
         if ds.classes != bundle.classes:
             raise DataError(
                 f"{data}: classes {ds.classes} differ from the model's {bundle.classes}"
             )
         X, y = ds.samples()
-        X = X.astype(np.float32)
+        X, speed = X.astype(np.float32), None
     else:
         from rotordx.datasets import all_windows, load_data
 
@@ -406,8 +435,8 @@ def evaluate_run(
                 f"{data}: {ds_w.n_channels} channels; the model expects {spec['n_channels']}"
             )
         w = all_windows(ds_w, window=int(spec["window"]))
-        X, y = w.X, w.y
-    pred = bundle.classifier.predict(X)
+        X, y, speed = w.X, w.y, w.shaft_hz
+    pred = bundle.classifier.predict(X, shaft_hz=speed)
     scores = score_predictions(y, pred, classes=bundle.classes)
     return {
         "model": bundle.model_name,
