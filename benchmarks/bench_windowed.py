@@ -37,7 +37,7 @@ def _threads() -> int:
 def _fit(name: str, splits, *, fs: float, classes, repeats: int) -> tuple[float, float]:
     """(test accuracy, median train seconds) of ``name`` on ``splits``."""
     from rotordx.models import default_train_config, make_classifier
-    from rotordx.runs import _model_params
+    from rotordx.runs import model_params
 
     tr, va, te = splits
     times, acc = [], None
@@ -45,7 +45,7 @@ def _fit(name: str, splits, *, fs: float, classes, repeats: int) -> tuple[float,
         clf = make_classifier(
             name,
             train_config=default_train_config(name, seed=0, threads=_threads()),
-            **_model_params(name, {"fs": fs}),
+            **model_params(name, {"fs": fs}),
         )
         t0 = time.perf_counter()
         clf.fit(tr, va, seed=0)

@@ -243,7 +243,7 @@ def cross_validate(
     """
     from rotordx.evaluate import score_predictions
     from rotordx.models import check_protocol, default_train_config, make_classifier
-    from rotordx.runs import _model_params
+    from rotordx.runs import model_params
 
     for m in models:
         if check_protocol(m) != "window":
@@ -272,7 +272,7 @@ def cross_validate(
             clf = make_classifier(
                 m,
                 train_config=default_train_config(m, seed=seed, threads=threads),
-                **_model_params(m, spec),
+                **model_params(m, spec),
             )
             t0 = time.perf_counter()
             clf.fit(tr, va, seed=seed, progress=progress)

@@ -45,6 +45,7 @@ __all__ = [
     "is_kamp",
     "load_dataset",
     "load_signals",
+    "model_params",
     "run_demo",
     "train_run",
 ]
@@ -199,7 +200,7 @@ def _write_run(
         )
 
 
-def _model_params(model: str, input_spec: dict) -> dict:
+def model_params(model: str, input_spec: dict) -> dict:
     """Constructor arguments that depend on the data: the rate, the bearing."""
     if model == "features":
         return {"fs": input_spec.get("fs", 1000.0)}
@@ -368,7 +369,7 @@ def train_run(
         model,
         protocol=protocol,
         train_config=cfg,
-        **_model_params(model, input_spec),
+        **model_params(model, input_spec),
     )
     metrics, timing = fit_and_score(
         classifier, splits, classes=classes, seed=seed, progress=progress
