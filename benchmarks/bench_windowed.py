@@ -18,20 +18,16 @@ deterministic; their accuracy does not change between repeats). Target
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
 from benchmarks._common import Section
+from rotordx.cli import DEFAULT_THREADS
 
 TITLE = "Windowed models vs MiniRocket: accuracy and training time"
 COLUMNS = ["data", "model", "test accuracy", "train s", "train time vs MiniRocket", "note"]
-
-
-def _threads() -> int:
-    return max(1, len(os.sched_getaffinity(0))) if hasattr(os, "sched_getaffinity") else 1
 
 
 def _fit(name: str, splits, *, fs: float, classes, repeats: int) -> tuple[float, float]:
@@ -44,7 +40,7 @@ def _fit(name: str, splits, *, fs: float, classes, repeats: int) -> tuple[float,
     for _ in range(max(1, repeats)):
         clf = make_classifier(
             name,
-            train_config=default_train_config(name, seed=0, threads=_threads()),
+            train_config=default_train_config(name, seed=0, threads=DEFAULT_THREADS),
             **model_params(name, {"fs": fs}),
         )
         t0 = time.perf_counter()
@@ -133,7 +129,7 @@ def run(quick: bool, repeats: int) -> Section:
         models=("bearing", "minirocket"),
         window=12000,
         progress=False,
-        threads=_threads(),
+        threads=DEFAULT_THREADS,
     )
     loso = {
         m: (cv["summary"][m]["mean_accuracy"], cv["summary"][m]["train_seconds"])

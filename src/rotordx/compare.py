@@ -25,7 +25,7 @@ from rotordx.evaluate import score_predictions
 from rotordx.exceptions import ParameterError
 from rotordx.io import CLASSES, write_kamp_group
 from rotordx.models import SEED_MODELS, WINDOW_MODELS, default_train_config, make_classifier
-from rotordx.runs import fit_and_score, is_kamp, load_dataset, load_signals
+from rotordx.runs import fit_and_score, is_kamp, load_dataset, load_signals, model_params
 from rotordx.splits import SEED_SPLIT, seed_split
 from rotordx.windows import WindowConfig, windows_of
 
@@ -124,7 +124,7 @@ def compare_models(
             clf = make_classifier(
                 name,
                 train_config=default_train_config(name, seed=seed, threads=threads),
-                **({"fs": ds_w.fs} if name in ("features", "bearing") else {}),
+                **model_params(name, {"fs": ds_w.fs}),
             )
             metrics, timing = fit_and_score(
                 clf, splits, classes=ds_w.classes, seed=seed, progress=progress

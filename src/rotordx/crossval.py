@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from rotordx._atomic import atomic_dir, write_text_atomic
-from rotordx.datasets import Dataset, all_windows, load_data
+from rotordx.datasets import Dataset, all_windows, load_data, shuffled_split, speeds_of
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.splits import Split
 
@@ -190,26 +190,18 @@ def _train_valid(ds: Dataset, *, window: int, hop: int, seed: int) -> tuple[Spli
                 f"{r.recording.name}: {sig.shape[1]} samples; {TRAIN_FRACTION:.0%} of it must "
                 f"hold one window of {window}"
             )
-        speed = r.rpm / 60.0 if r.rpm else np.nan
         for k, (block, step) in enumerate(((sig[:, :cut], hop), (sig[:, cut:], window))):
             if block.shape[1] < window:
                 continue
             w = frame(block, window=window, hop=step)
             lab = np.full(len(w), ds.label_index(r.label), dtype=np.int64)
-            parts[k].append((w, lab, np.full(len(w), speed)))
+            parts[k].append((w, lab, speeds_of(r, len(w))))
+    if not parts[1]:
+        raise DataError(f"{ds.source}: no recording is long enough for a validation window")
     rng = np.random.default_rng(seed)
-    out = []
     known = any(r.rpm for r in ds.recordings)
-    for p in parts:
-        if not p:
-            raise DataError(f"{ds.source}: no recording is long enough for a validation window")
-        s = Split(
-            X=np.concatenate([w for w, _, _ in p]).astype(np.float32),
-            y=np.concatenate([lab for _, lab, _ in p]),
-            shaft_hz=np.concatenate([v for _, _, v in p]) if known else None,
-        )
-        out.append(s.take(rng.permutation(len(s))))
-    return out[0], out[1]
+    train, valid = (shuffled_split(p, rng=rng, speed=known) for p in parts)
+    return train, valid
 
 
 def cross_validate(

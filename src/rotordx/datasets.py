@@ -29,7 +29,15 @@ from rotordx.io import CLASSES, Recording, find_groups
 from rotordx.io.manifest import LabeledRecording
 from rotordx.splits import Split
 
-__all__ = ["Dataset", "all_windows", "load_data", "resample_recording", "split_dataset"]
+__all__ = [
+    "Dataset",
+    "all_windows",
+    "load_data",
+    "resample_recording",
+    "shuffled_split",
+    "speeds_of",
+    "split_dataset",
+]
 
 
 @dataclass(frozen=True)
@@ -215,20 +223,25 @@ def split_dataset(ds: Dataset, *, config=None, seed: int = 0) -> tuple[Split, Sp
         k = ds.label_index(r.label)
         for i, (a, b) in enumerate(bounds):
             w = frame(sig[:, a:b], window=config.window, hop=config.hop)
-            parts[i].append((w, np.full(len(w), k, dtype=np.int64), _speeds(r, len(w))))
+            parts[i].append((w, np.full(len(w), k, dtype=np.int64), speeds_of(r, len(w))))
     rng = np.random.default_rng(seed)
-    out = []
     known = any(r.rpm for r in ds.recordings)
-    for p in parts:
-        X = np.concatenate([w for w, _, _ in p]).astype(np.float32)
-        y = np.concatenate([lab for _, lab, _ in p])
-        speed = np.concatenate([v for _, _, v in p]) if known else None
-        idx = rng.permutation(len(y))
-        out.append(Split(X=X, y=y, shaft_hz=speed).take(idx))
-    return out[0], out[1], out[2]
+    a, b, c = (shuffled_split(p, rng=rng, speed=known) for p in parts)
+    return a, b, c
 
 
-def _speeds(r: LabeledRecording, n: int) -> np.ndarray:
+def shuffled_split(parts: list[tuple], *, rng: np.random.Generator, speed: bool) -> Split:
+    """One split from ``(windows, labels, shaft_hz)`` parts, concatenated and shuffled.
+
+    ``speed=False`` leaves ``shaft_hz`` out (no recording had an rpm).
+    """
+    X = np.concatenate([w for w, _, _ in parts]).astype(np.float32)
+    y = np.concatenate([lab for _, lab, _ in parts])
+    hz = np.concatenate([v for _, _, v in parts]) if speed else None
+    return Split(X=X, y=y, shaft_hz=hz).take(rng.permutation(len(y)))
+
+
+def speeds_of(r: LabeledRecording, n: int) -> np.ndarray:
     """Shaft speed in Hz of ``n`` windows of ``r`` (NaN when its rpm is unknown)."""
     return np.full(n, r.rpm / 60.0 if r.rpm else np.nan, dtype=np.float64)
 
@@ -246,6 +259,6 @@ def all_windows(ds: Dataset, *, window: int, hop: int | None = None) -> Split:
             raise DataError(f"{r.recording.name}: {exc}") from exc
         xs.append(w)
         ys.append(np.full(len(w), ds.label_index(r.label), dtype=np.int64))
-        vs.append(_speeds(r, len(w)))
+        vs.append(speeds_of(r, len(w)))
     speed = np.concatenate(vs) if any(r.rpm for r in ds.recordings) else None
     return Split(X=np.concatenate(xs).astype(np.float32), y=np.concatenate(ys), shaft_hz=speed)

@@ -476,10 +476,9 @@ def _bearing_finding(
 ) -> tuple[Finding, str | None]:
     """Envelope evidence on the first channel, and the fault it names (None if none)."""
     from rotordx import features
+    from rotordx.features.bearing import bearing_geometry
 
-    geometry = getattr(features, bearing.upper().replace("-", "_"), None)
-    if not isinstance(geometry, features.BearingGeometry):
-        raise ParameterError(f"unknown bearing {bearing!r}; known: SKF_6205")
+    geometry = bearing_geometry(bearing)
     d = features.strongest_defect(recording.signals[0], fs=fs, shaft_hz=shaft_hz, geometry=geometry)
     finding = Finding(
         "bearing",

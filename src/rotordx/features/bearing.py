@@ -37,11 +37,13 @@ from rotordx.features.orders import _band_peak, _speed_array
 from rotordx.features.spectral import envelope_spectrum
 
 __all__ = [
+    "BEARINGS",
     "DEFECTS",
     "DEFECT_FAULTS",
     "SKF_6205",
     "BearingGeometry",
     "bearing_envelope_features",
+    "bearing_geometry",
     "default_envelope_band",
     "defect_frequencies",
     "defect_scores",
@@ -117,6 +119,20 @@ class BearingGeometry:
 #: SKF 6205-2RS JEM deep-groove ball bearing, the drive-end bearing of the CWRU
 #: rig: 9 balls, d = 0.3126 in, D = 1.537 in, contact angle 0°.
 SKF_6205 = BearingGeometry(9, 0.3126, 1.537, 0.0, name="SKF 6205")
+
+
+#: Bearing geometries by preset name (``--bearing``, a bundle's ``input["bearing"]``).
+BEARINGS: dict[str, BearingGeometry] = {"SKF_6205": SKF_6205}
+
+
+def bearing_geometry(name: str | BearingGeometry) -> BearingGeometry:
+    """The geometry of a preset name (case and ``-``/``_`` insensitive) or the geometry itself."""
+    if isinstance(name, BearingGeometry):
+        return name
+    key = str(name).upper().replace("-", "_").replace(" ", "_")
+    if key not in BEARINGS:
+        raise ParameterError(f"unknown bearing {name!r}; known: {', '.join(BEARINGS)}")
+    return BEARINGS[key]
 
 
 def _check_geometry(geometry: Any) -> BearingGeometry:

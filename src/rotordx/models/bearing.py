@@ -25,23 +25,10 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features.bearing import SKF_6205, BearingGeometry, defect_scores
+from rotordx.features.bearing import BearingGeometry, bearing_geometry, defect_scores
 from rotordx.models.forest import FeatureForest
 
-__all__ = ["BEARINGS", "BearingForest", "bearing_geometry"]
-
-#: Bearing geometries by preset name (``--bearing``).
-BEARINGS: dict[str, BearingGeometry] = {"SKF_6205": SKF_6205}
-
-
-def bearing_geometry(name: str | BearingGeometry) -> BearingGeometry:
-    """The geometry of a preset name (case and ``-``/``_`` insensitive) or the geometry itself."""
-    if isinstance(name, BearingGeometry):
-        return name
-    key = str(name).upper().replace("-", "_").replace(" ", "_")
-    if key not in BEARINGS:
-        raise ParameterError(f"unknown bearing {name!r}; known: {', '.join(BEARINGS)}")
-    return BEARINGS[key]
+__all__ = ["BearingForest"]
 
 
 class BearingForest(FeatureForest):
