@@ -45,3 +45,35 @@ def epoch_progress(label: str, *, total: int, enabled: bool = True) -> Iterator[
         yield on_epoch
         # Early stopping: show the bar as finished at the epoch it stopped.
         bar.update(task, total=bar.tasks[0].completed)
+
+
+@contextlib.contextmanager
+def work_progress(
+    label: str, *, total: float | None, unit: str = "", enabled: bool = True
+) -> Iterator[Callable]:
+    """Yield an ``advance(amount)`` callback for a bar over ``total`` units of work.
+
+    ``total=None`` shows a pulsing bar (the amount is unknown in advance).
+    """
+    if not enabled:
+        yield lambda amount: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}" + (f" / {total:,.0f}" if total else "") + f" {unit}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def advance(amount: float) -> None:
+            bar.update(task, advance=amount)
+
+        yield advance
+        if total:
+            bar.update(task, completed=total)

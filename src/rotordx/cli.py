@@ -600,22 +600,30 @@ def diagnose(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     threads: Annotated[int, typer.Option(help=THREADS_HELP)] = DEFAULT_THREADS,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
     """Diagnose recordings segment by segment, with the physical evidence behind each verdict."""
     from rotordx.bundle import load_bundle
-    from rotordx.diagnose import diagnose as run_diagnosis
-    from rotordx.diagnose import load_recordings, plot_diagnosis
+    from rotordx.diagnose import diagnose_path, plot_diagnosis
 
     bundle = load_bundle(run_dir, threads=_threads(threads))
-    fs = float(bundle.input["fs"]) if bundle.protocol == "window" else bundle.preprocess.fs
+    draw = plots is not None and not no_plots
     results = []
     for path in recordings:
-        for rec, rpm in load_recordings(path, fs=fs, rate=rate, column=column):
-            d = run_diagnosis(bundle, rec, thresholds=thresholds, rpm=rpm, bearing=bearing)
+        for d in diagnose_path(
+            bundle,
+            path,
+            rate=rate,
+            column=column,
+            thresholds=thresholds,
+            bearing=bearing,
+            spectrum=draw,
+            progress=not quiet,
+        ):
             item = d.to_dict()
-            if plots is not None and not no_plots:
-                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in rec.name)
-                item["plot"] = str(plot_diagnosis(plots / f"{safe.strip('_')}.png", rec, d))
+            if draw:
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in d.source)
+                item["plot"] = str(plot_diagnosis(plots / f"{safe.strip('_')}.png", d))
             results.append(item)
     if as_json:
         typer.echo(

@@ -36,7 +36,7 @@ Bearings
     defect_frequencies
     bearing_envelope_features
     defect_scores
-    strongest_defect
+    strongest_defect, defect_in_envelope
 
 Feature vector
 --------------
@@ -48,6 +48,7 @@ from rotordx.features.bearing import (
     BearingGeometry,
     bearing_envelope_features,
     defect_frequencies,
+    defect_in_envelope,
     defect_scores,
     strongest_defect,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "clearance_factor",
     "crest_factor",
     "defect_frequencies",
+    "defect_in_envelope",
     "defect_scores",
     "envelope_spectrum",
     "estimate_running_speed",

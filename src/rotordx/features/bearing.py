@@ -46,6 +46,7 @@ __all__ = [
     "bearing_geometry",
     "default_envelope_band",
     "defect_frequencies",
+    "defect_in_envelope",
     "defect_scores",
     "strongest_defect",
 ]
@@ -501,6 +502,48 @@ def strongest_defect(
         As :func:`bearing_envelope_features`; ``shaft_hz`` must be a scalar.
     """
     fs = check_fs(fs)
+    x = as_signal(x)
+    if segment is not None:
+        seg = round(check_positive(segment, "segment") * fs)
+        if 0 < seg < x.shape[-1]:
+            n_seg = x.shape[-1] // seg
+            x = x[..., : n_seg * seg].reshape(*x.shape[:-1], n_seg, seg)
+    _, amp, df, used_band = _envelope(x, fs, band)
+    return defect_in_envelope(
+        amp.reshape(-1, amp.shape[-1]).mean(axis=0),
+        df=df,
+        fs=fs,
+        band=used_band,
+        shaft_hz=shaft_hz,
+        geometry=geometry,
+        harmonics=harmonics,
+        tolerance=tolerance,
+        candidates=candidates,
+        min_snr=min_snr,
+    )
+
+
+def defect_in_envelope(
+    envelope: Any,
+    *,
+    df: float,
+    fs: float,
+    band: tuple[float, float],
+    shaft_hz: float,
+    geometry: BearingGeometry = SKF_6205,
+    harmonics: int = 3,
+    tolerance: float = 0.02,
+    candidates: Any = ("bpfo", "bpfi", "bsf"),
+    min_snr: float = 10.0,
+) -> dict[str, Any]:
+    """:func:`strongest_defect` from an (averaged) envelope amplitude spectrum.
+
+    For callers that average the segments' spectra themselves, e.g. while
+    reading a long recording block by block. ``envelope`` is the mean
+    amplitude of :func:`envelope_spectrum` on bins ``0, df, 2 df, …``;
+    ``band`` is the demodulation band it was computed in (reported only).
+    """
+    fs = check_fs(fs)
     geometry = _check_geometry(geometry)
     harmonics = _check_harmonics(harmonics)
     tolerance = check_positive(tolerance, "tolerance", allow_zero=True)
@@ -509,14 +552,8 @@ def strongest_defect(
     if isinstance(shaft_hz, np.ndarray) and shaft_hz.ndim == 0:
         shaft_hz = shaft_hz[()]
     shaft = check_positive(shaft_hz, "shaft_hz")
-    x = as_signal(x)
-    if segment is not None:
-        seg = round(check_positive(segment, "segment") * fs)
-        if 0 < seg < x.shape[-1]:
-            n_seg = x.shape[-1] // seg
-            x = x[..., : n_seg * seg].reshape(*x.shape[:-1], n_seg, seg)
-    _, amp, df, used_band = _envelope(x, fs, band)
-    mean_amp = amp.reshape(-1, amp.shape[-1]).mean(axis=0)
+    mean_amp = np.asarray(envelope, dtype=np.float64)
+    used_band = (float(band[0]), float(band[1]))
     snr, freq = _snr_table(
         mean_amp, df, fs, np.asarray(shaft), geometry, cands, harmonics, tolerance
     )

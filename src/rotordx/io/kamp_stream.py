@@ -41,6 +41,7 @@ __all__ = [
     "check_group_spans",
     "group_paths",
     "iter_kamp_sensor",
+    "last_time",
 ]
 
 #: Bytes of CSV text per chunk (about 43,000 lines of a KAMP file; 4 MiB of text and
@@ -74,6 +75,24 @@ def check_group_spans(directory: Path, group: int | None, spans: list[float]) ->
     if min(spans) < MIN_SPAN_RATIO * max(spans):
         load_kamp_group(directory, group=group)
         raise DataError(f"{directory}: a sensor of group {group} is truncated")  # pragma: no cover
+
+
+def last_time(path: str | os.PathLike[str]) -> float | None:
+    """The time on the last line of a sensor file, read from its end; None if unreadable.
+
+    For progress displays only: nothing is checked, the readers check the file.
+    """
+    try:
+        with open(path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - 4096))
+            lines = fh.read().split(b"\n")
+        for line in reversed(lines):
+            if line.strip():
+                return float(line.split(b",", 1)[0])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def pa_buffer(data: bytes):
