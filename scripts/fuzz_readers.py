@@ -8,6 +8,9 @@ deleted / duplicated / swapped lines, swapped columns, special numbers such as `
 Parquet columns of other types, names and lengths), and fed to
 
 * ``kamp_sensor``: :func:`rotordx.io.read_kamp_sensor`
+* ``kamp_stream``: the chunked reader :func:`rotordx.io.kamp_stream.iter_kamp_sensor` (4 KiB
+  chunks) against ``read_kamp_sensor``: both must reject with the same message, or both accept
+  the same numbers
 * ``kamp_group``: :func:`rotordx.io.load_kamp_group` (one of the four sensors mutated)
 * ``csv``: :func:`rotordx.io.read_channels` on a CSV file (with or without ``rate``)
 * ``parquet``: :func:`rotordx.io.read_channels` on a Parquet file
@@ -53,7 +56,7 @@ import numpy as np
 from rotordx.exceptions import RotordxError
 from rotordx.io._limits import MAX_ABS_VALUE, MAX_ACCELERATION
 
-READERS = ("kamp_sensor", "kamp_group", "csv", "parquet", "cwru", "manifest")
+READERS = ("kamp_sensor", "kamp_stream", "kamp_group", "csv", "parquet", "cwru", "manifest")
 CWRU_NAME = "12k_Drive_End_IR007_0_105.mat"
 TOKENS = (
     ",",
@@ -415,7 +418,7 @@ def _check_sensor(s) -> str | None:
 
 
 def _check_result(reader: str, result) -> str | None:
-    if reader == "kamp_sensor":
+    if reader in ("kamp_sensor", "kamp_stream"):
         return _check_sensor(result)
     if reader == "kamp_group":
         if len(result.sensors) != 4:
@@ -457,6 +460,8 @@ def _call(reader: str, target: Path, options: dict):
 
     if reader == "kamp_sensor":
         return read_kamp_sensor(target)
+    if reader == "kamp_stream":
+        return _stream_vs_whole(target)
     if reader == "kamp_group":
         return load_kamp_group(target.parent)
     if reader in ("csv", "parquet"):
@@ -466,6 +471,34 @@ def _call(reader: str, target: Path, options: dict):
     if reader == "manifest":
         return [(e, load_entry(e)) for e in read_manifest(target)]
     raise AssertionError(reader)
+
+
+class StreamMismatch(Exception):
+    """The chunked KAMP reader and the whole-file reader disagree (always a finding)."""
+
+
+def _stream_vs_whole(target: Path):
+    """Read ``target`` both ways; the whole-file result when they agree."""
+    from rotordx.io import read_kamp_sensor
+    from rotordx.io.kamp_stream import iter_kamp_sensor
+
+    try:
+        whole = read_kamp_sensor(target)
+    except RotordxError as exc:
+        whole = exc
+    try:
+        chunks = list(iter_kamp_sensor(target, block_bytes=4096))
+    except RotordxError as exc:
+        if not isinstance(whole, RotordxError) or str(exc) != str(whole):
+            raise StreamMismatch(f"stream rejected ({exc}); whole-file: {whole}") from None
+        raise
+    if isinstance(whole, RotordxError):
+        raise StreamMismatch(f"stream accepted; whole-file rejected: {whole}")
+    t = np.concatenate([c[0] for c in chunks])
+    v = np.column_stack([np.concatenate(x) for x in zip(*(c[1] for c in chunks), strict=True)])
+    if not (np.array_equal(t, whole.time) and np.array_equal(v, whole.values)):
+        raise StreamMismatch("stream and whole-file readers returned different numbers")
+    return whole
 
 
 @dataclass
@@ -541,13 +574,13 @@ def _make_input(reader: str, seeds: Seeds, rng: random.Random, work: Path) -> tu
     """Write one mutated input for ``reader`` into the empty folder ``work``."""
     options: dict = {}
     structured = rng.random() < 0.3
-    if reader in ("kamp_sensor", "kamp_group"):
+    if reader in ("kamp_sensor", "kamp_stream", "kamp_group"):
         k = rng.randrange(4)
         for s in range(4):
             (work / f"g1_sensor{s + 1}.csv").write_bytes(seeds.kamp[s])
         data, how = _mutate(seeds.kamp[k], rng, text=True)
         target = work / f"g1_sensor{k + 1}.csv"
-        if reader == "kamp_sensor":
+        if reader != "kamp_group":
             for s in range(4):
                 if s != k:
                     (work / f"g1_sensor{s + 1}.csv").unlink()

@@ -162,7 +162,8 @@ def read_entry(
     if not path.is_file():
         return "miss", None
     try:
-        pf = pq.ParquetFile(path, page_checksum_verification=True)
+        # memory-mapped: the pages are checksummed and converted without a copy into memory
+        pf = pq.ParquetFile(path, memory_map=True, page_checksum_verification=True)
         raw = (pf.metadata.metadata or {}).get(META_KEY)
         meta = json.loads(raw) if raw is not None else None
     except (pa.ArrowException, OSError, ValueError):
