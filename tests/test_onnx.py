@@ -347,3 +347,19 @@ def test_help_imports_neither_torch_nor_onnx():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_onnx_diagnosis_does_not_import_torch(cli_runs, other_group_dir, tmp_path):
+    """Deployment: an exported model diagnoses with ONNX Runtime alone (torch is ~2 s to import)."""
+    path = tmp_path / "wdcnn.onnx"
+    _ok(["export", cli_runs / "wdcnn", path])
+    code = (
+        "import sys\n"
+        "from rotordx.bundle import load_bundle\n"
+        "from rotordx.diagnose import diagnose_path\n"
+        f"b = load_bundle({str(path)!r}, threads=1)\n"
+        f"d = diagnose_path(b, {str(other_group_dir)!r}, spectrum=False)\n"
+        "print(len(d), d[0].verdict in b.classes, 'torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-3:] == ["4", "True", "False"]

@@ -405,6 +405,16 @@ def _write_entry(path: Path, *, key, sources, blocks, start: int, scaler: MinMax
         warnings.warn(f"rotordx: could not write the cache entry {path}: {exc}", stacklevel=3)
 
 
+def _cache_slot(stream, config: PreprocessConfig, cache) -> tuple[Path | None, dict, list]:
+    """Where ``stream``'s group is cached (None: caching off), its key and its sources."""
+    from rotordx.cache import config_key, entry_path, resolve_cache_dir, source_identity
+
+    cache_dir = resolve_cache_dir(cache)
+    key = config_key(stream.directory, stream.group, config)
+    sources = source_identity(stream.paths) if cache_dir is not None else []
+    return (entry_path(cache_dir, key) if cache_dir is not None else None), key, sources
+
+
 def load_preprocessed_folder(
     directory: str | os.PathLike[str],
     *,
@@ -421,17 +431,14 @@ def load_preprocessed_folder(
     cache_status : {"off", "hit", "miss", "stale", "corrupt"}
         ``stale`` and ``corrupt`` entries were rebuilt (and replaced).
     """
-    from rotordx.cache import config_key, entry_path, read_entry, resolve_cache_dir, source_identity
+    from rotordx.cache import read_entry, source_identity
     from rotordx.stream import GroupStream
 
     config = config or PreprocessConfig()
     stream = GroupStream(directory, group=group, fs=config.fs, duration=config.duration)
-    cache_dir = resolve_cache_dir(cache)
+    path, key, sources = _cache_slot(stream, config, cache)
     status = "off"
-    if cache_dir is not None:
-        key = config_key(stream.directory, stream.group, config)
-        path = entry_path(cache_dir, key)
-        sources = source_identity(stream.paths)
+    if path is not None:
         status, entry = read_entry(path, key=key, sources=sources)
         if entry is not None:
             return _from_entry(entry, scaler=scaler, config=config), status
@@ -439,7 +446,7 @@ def load_preprocessed_folder(
     blocks = list(smoothing)
     natural = smoothing.scaler
     # an entry only for sources that did not change while they were read
-    if cache_dir is not None and source_identity(stream.paths) == sources:
+    if path is not None and source_identity(stream.paths) == sources:
         _write_entry(
             path, key=key, sources=sources, blocks=blocks, start=smoothing.start, scaler=natural
         )
@@ -573,23 +580,20 @@ def preprocess_to_parquet(
     """
     import pyarrow as pa
 
-    from rotordx.cache import config_key, entry_path, read_entry, resolve_cache_dir, source_identity
+    from rotordx.cache import read_entry
     from rotordx.stream import GroupStream
 
     config = config or PreprocessConfig()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     stream = GroupStream(directory, group=group, fs=config.fs, duration=config.duration)
-    key = config_key(stream.directory, stream.group, config)
-    sources = source_identity(stream.paths)
-    cache_dir = resolve_cache_dir(cache)
+    cached, key, sources = _cache_slot(stream, config, cache)
     # named like atomic_file's temporaries: a killed run's folder is removed by the next one
     with tempfile.TemporaryDirectory(
         prefix=f".{out.name}.{os.getpid()}.", suffix=".tmp", dir=out.parent
     ) as tmp:
         entry, status = Path(tmp) / "smoothed.parquet", "off"
-        if cache_dir is not None:
-            cached = entry_path(cache_dir, key)
+        if cached is not None:
             status, _ = read_entry(cached, key=key, sources=sources, load=False)
             if status != "hit":
                 try:

@@ -17,15 +17,16 @@ Registry
 --------
     MODULES          name -> nn.Module class
     SEED_MODELS, WINDOW_MODELS, MODEL_NAMES
+
+The torch networks (and torch itself) are imported on first use.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from rotordx.exceptions import ParameterError
-from rotordx.models.seed import KAMP_CNN, KAMP_DNN, KAMP_RNN
-from rotordx.models.windowed import WDCNN, WindowLSTM
 
 __all__ = [
     "KAMP_CNN",
@@ -46,13 +47,15 @@ __all__ = [
     "protocol_of",
 ]
 
-#: Torch networks by registry name.
-MODULES: dict[str, type] = {
-    "dnn": KAMP_DNN,
-    "cnn": KAMP_CNN,
-    "rnn": KAMP_RNN,
-    "wdcnn": WDCNN,
-    "lstm": WindowLSTM,
+#: Where each torch network class lives. They are imported on first use (PEP 562),
+#: so that the registry, the forests and ONNX Runtime models work without importing
+#: torch (about 2 s).
+_NETWORKS: dict[str, tuple[str, str]] = {
+    "dnn": ("rotordx.models.seed", "KAMP_DNN"),
+    "cnn": ("rotordx.models.seed", "KAMP_CNN"),
+    "rnn": ("rotordx.models.seed", "KAMP_RNN"),
+    "wdcnn": ("rotordx.models.windowed", "WDCNN"),
+    "lstm": ("rotordx.models.windowed", "WindowLSTM"),
 }
 #: The seed's point-wise models (seed protocol).
 SEED_MODELS: tuple[str, ...] = ("dnn", "cnn", "rnn")
@@ -60,8 +63,23 @@ SEED_MODELS: tuple[str, ...] = ("dnn", "cnn", "rnn")
 WINDOW_MODELS: tuple[str, ...] = ("features", "bearing", "wdcnn", "lstm", "minirocket")
 #: Every name ``rotordx train --model`` accepts.
 MODEL_NAMES: tuple[str, ...] = (*WINDOW_MODELS, *SEED_MODELS)
-#: Kept for the seed models' registry API.
-MODELS = {name: MODULES[name] for name in SEED_MODELS}
+
+
+def _network(name: str) -> type:
+    module, cls = _NETWORKS[name]
+    return getattr(importlib.import_module(module), cls)
+
+
+def __getattr__(attr: str) -> Any:
+    """The torch network classes, ``MODULES`` (name -> class) and ``MODELS`` (seed ones)."""
+    for name, (_, cls) in _NETWORKS.items():
+        if attr == cls:
+            return _network(name)
+    if attr == "MODULES":
+        return {name: _network(name) for name in _NETWORKS}
+    if attr == "MODELS":  # kept for the seed models' registry API
+        return {name: _network(name) for name in SEED_MODELS}
+    raise AttributeError(f"module 'rotordx.models' has no attribute {attr!r}")
 
 
 def _check_name(name: str, names) -> None:
@@ -75,13 +93,13 @@ def build_model(name: str, *, seed: int | None = None, **kwargs: Any):
     With ``seed``, torch's generator is seeded first, so the initial weights
     are reproducible.
     """
-    _check_name(name, tuple(MODULES))
+    _check_name(name, tuple(_NETWORKS))
     if seed is not None:
         import torch
 
         torch.manual_seed(seed)
     try:
-        return MODULES[name](**kwargs)
+        return _network(name)(**kwargs)
     except TypeError as exc:
         raise ParameterError(f"invalid arguments for model {name!r}: {exc}") from exc
 
