@@ -919,7 +919,7 @@ CASES: tuple[Case, ...] = (
         _api("load_bundle"),
         EVALUATE,
         BundleError,
-        ("model.pkl", "not a readable"),
+        ("model.pkl", "neither a run folder nor an ONNX model", "rotordx train"),
     ),
     Case(
         "bundle_weights_are_a_pickle",

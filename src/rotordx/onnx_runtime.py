@@ -237,6 +237,13 @@ def load_onnx(path: str | os.PathLike[str], *, threads: int | None = None):
         raise BundleError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     if not data:
         raise BundleError(f"{path}: empty file; expected an .onnx file from `rotordx export`")
+    if path.suffix.lower() != ".onnx" and not data.startswith(b"\x08"):
+        # an ONNX ModelProto starts with its ir_version field (tag 0x08); anything else
+        # that is not named .onnx was given by mistake (a pickle, a CSV …): never parsed
+        raise BundleError(
+            f"{path}: a file that is neither a run folder nor an ONNX model; expected a run "
+            "folder from `rotordx train` or an .onnx file from `rotordx export`"
+        )
     model = _parse(data, str(path))
     try:
         meta = read_metadata(model)

@@ -86,8 +86,7 @@ def predict_logits(
     model.eval()
     X = torch.as_tensor(X, dtype=torch.float32)
     try:
-        with torch.inference_mode():  # no autograd graph: activations are freed batch by batch
-            parts = [model(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
+        parts = [model(X[i : i + batch_size]) for i in range(0, X.shape[0], batch_size)]
     finally:
         model.train(was_training)
     return parts[0] if len(parts) == 1 else torch.cat(parts)
