@@ -164,3 +164,16 @@ def test_streaming_parquet_equals_in_memory_parquet(small_group_dir, tmp_path):
 def test_too_short_for_the_moving_average(small_group_dir):
     with pytest.raises(DataError, match="fewer than the moving-average length"):
         preprocess_folder(small_group_dir, config=PreprocessConfig(duration=0.01))
+
+
+def test_last_time_reads_the_tail_for_progress(small_group_dir, tmp_path):
+    from rotordx.io.kamp_stream import last_time
+
+    for s in range(1, 5):
+        p = small_group_dir / f"g1_sensor{s}.csv"
+        assert last_time(p) == read_kamp_sensor(p).time[-1]
+    (tmp_path / "blank.csv").write_text("0.1,1,2,3,4\n0.2,1,2,3,4\n\n\n")
+    assert last_time(tmp_path / "blank.csv") == 0.2
+    (tmp_path / "text.csv").write_text("time,a\nx,y\n")
+    assert last_time(tmp_path / "text.csv") is None  # only for progress: never raises
+    assert last_time(tmp_path / "missing.csv") is None
