@@ -299,3 +299,19 @@ def test_cwru_leave_one_size_out_per_file(cwru_dir):
             continue
         assert a >= 0.9, (name, a)
     assert r["summary"]["bearing"]["mean_accuracy"] >= 0.85
+
+
+def test_train_with_windows_in_revolutions(cwru_like, tmp_path):
+    run = tmp_path / "rev"
+    args = ["train", str(cwru_like), "--model", "bearing", "--revolutions", "12"]
+    res = CliRunner().invoke(app, [*args, "--out", str(run), "--quiet"])
+    assert res.exit_code == 0, res.output
+    # 12 turns at the median speed (most files run at 1797 rpm), at the common 12 kHz
+    spec = load_bundle(run).input
+    assert spec["window"] == round(12 * 60 / 1797.0 * 12000) == 4808
+    assert spec["hop"] == 4808 // 4
+    res = CliRunner().invoke(app, [*args, "--hop", "1000", "--out", str(run), "--force"])
+    assert res.exit_code == 0, res.output
+    assert load_bundle(run).input["hop"] == 1000
+    res = CliRunner().invoke(app, ["train", str(cwru_like), "--model", "dnn", "--revolutions", "5"])
+    assert res.exit_code == 1 and "seed protocol" in res.output

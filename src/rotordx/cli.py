@@ -192,7 +192,17 @@ def train(
         str, typer.Option(help="Seed protocol: per-class train,valid,test samples.")
     ] = "60000,20000,20000",
     window: Annotated[int, typer.Option(help="Windowed protocol: samples per window.")] = 1024,
-    hop: Annotated[int, typer.Option(help="Windowed protocol: samples between windows.")] = 256,
+    revolutions: Annotated[
+        float | None,
+        typer.Option(
+            help="Windowed protocol: window length in shaft revolutions instead, at the "
+            "recordings' median speed (needs every rpm: CWRU files or a manifest's rpm column)."
+        ),
+    ] = None,
+    hop: Annotated[
+        int | None,
+        typer.Option(help="Windowed protocol: samples between windows (default window/4)."),
+    ] = None,
     protocol: Annotated[
         str | None,
         typer.Option(
@@ -213,6 +223,10 @@ def train(
     from rotordx.windows import WindowConfig
 
     protocol = protocol or protocol_of(model)
+    if revolutions is not None and protocol != "window":
+        raise ParameterError(
+            f"--revolutions sets window lengths; {model!r} runs under the seed protocol"
+        )
     cfg = default_train_config(
         model,
         max_epochs=max_epochs,
@@ -227,7 +241,11 @@ def train(
         out=out,
         train_config=cfg,
         split=_parse_split(split) if protocol == "seed" else SEED_SPLIT_DEFAULT,
-        window=WindowConfig(window=window, hop=hop) if protocol == "window" else None,
+        window=WindowConfig(window=window, hop=hop or max(1, window // 4))
+        if protocol == "window" and revolutions is None
+        else None,
+        revolutions=revolutions if protocol == "window" else None,
+        hop=hop if revolutions is not None else None,
         protocol=protocol,
         group=group,
         force=force,

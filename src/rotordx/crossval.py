@@ -36,7 +36,14 @@ from pathlib import Path
 import numpy as np
 
 from rotordx._atomic import atomic_dir, write_text_atomic
-from rotordx.datasets import Dataset, all_windows, load_data, shuffled_split, speeds_of
+from rotordx.datasets import (
+    Dataset,
+    all_windows,
+    load_data,
+    revolutions_to_samples,
+    shuffled_split,
+    speeds_of,
+)
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.splits import Split
 
@@ -45,7 +52,6 @@ __all__ = [
     "Fold",
     "cross_validate",
     "make_folds",
-    "revolutions_to_samples",
     "write_crossval",
 ]
 
@@ -157,20 +163,6 @@ def make_folds(ds: Dataset, by: str) -> list[Fold]:
         )
         for p in positions
     ]
-
-
-def revolutions_to_samples(revolutions: float, ds: Dataset) -> int:
-    """Samples in ``revolutions`` shaft turns at the median speed of ``ds``'s recordings."""
-    if not revolutions > 0:
-        raise ParameterError(f"revolutions must be positive, got {revolutions!r}")
-    missing = [r.recording.name for r in ds.recordings if not r.rpm]
-    if missing:
-        raise DataError(
-            f"windows in revolutions need the rpm of every recording; none for {missing[0]}"
-            + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
-        )
-    rpm = float(np.median([r.rpm for r in ds.recordings]))
-    return max(16, round(revolutions * 60.0 / rpm * ds.fs))
 
 
 def _subset(ds: Dataset, ids: tuple[int, ...]) -> Dataset:

@@ -34,6 +34,7 @@ __all__ = [
     "all_windows",
     "load_data",
     "resample_recording",
+    "revolutions_to_samples",
     "shuffled_split",
     "speeds_of",
     "split_dataset",
@@ -90,6 +91,20 @@ def resample_recording(rec: Recording, fs: float) -> Recording:
         raise ParameterError(f"cannot resample {rec.fs:g} Hz to {fs:g} Hz by a small ratio")
     sig = resample_poly(rec.signals, frac.numerator, frac.denominator, axis=1)
     return Recording(name=rec.name, signals=sig, fs=fs, channel_names=rec.channel_names)
+
+
+def revolutions_to_samples(revolutions: float, ds: Dataset) -> int:
+    """Samples in ``revolutions`` shaft turns at the median speed of ``ds``'s recordings."""
+    if not revolutions > 0:
+        raise ParameterError(f"revolutions must be positive, got {revolutions!r}")
+    missing = [r.recording.name for r in ds.recordings if not r.rpm]
+    if missing:
+        raise DataError(
+            f"windows in revolutions need the rpm of every recording; none for {missing[0]}"
+            + (f" and {len(missing) - 1} more" if len(missing) > 1 else "")
+        )
+    rpm = float(np.median([r.rpm for r in ds.recordings]))
+    return max(16, round(revolutions * 60.0 / rpm * ds.fs))
 
 
 def _order_classes(labels: list[str]) -> tuple[str, ...]:

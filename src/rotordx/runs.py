@@ -255,6 +255,8 @@ def train_run(
     preprocess: PreprocessConfig | None = None,
     split: tuple[int, int, int] = SEED_SPLIT,
     window=None,
+    revolutions: float | None = None,
+    hop: int | None = None,
     protocol: str | None = None,
     seed: int | None = None,
     group: int | None = None,
@@ -282,6 +284,14 @@ def train_run(
         Seed protocol: per-class train / validation / test sizes.
     window : WindowConfig, optional
         Window protocol: window, hop, block fractions, gap.
+    revolutions : float, optional
+        Window protocol: the window length in shaft revolutions instead, at
+        the median speed of the recordings (every recording needs an rpm:
+        CWRU files, or a manifest's ``rpm`` column). Replaces ``window.window``
+        and ``window.hop``; the gap stays one window.
+    hop : int, optional
+        With ``revolutions``: samples between training windows (default a
+        quarter window).
     protocol : {"seed", "window"}, optional
         Override the model's protocol: a seed model under ``"window"`` is
         trained on the training windows' instants and classifies a window by
@@ -304,7 +314,7 @@ def train_run(
     dict
         The content of ``metrics.json`` plus ``"seconds"`` (training time).
     """
-    from rotordx.datasets import load_data, split_dataset
+    from rotordx.datasets import load_data, revolutions_to_samples, split_dataset
     from rotordx.diagnose import healthy_baseline
     from rotordx.models import check_protocol, default_train_config, make_classifier
     from rotordx.windows import WindowConfig, block_bounds
@@ -338,6 +348,11 @@ def train_run(
         ds_w = load_data(
             data, fs=pre.fs if is_kamp(data) else None, duration=pre.duration, group=group
         )
+        if revolutions is not None:
+            n = revolutions_to_samples(revolutions, ds_w)
+            wcfg = WindowConfig(window=n, hop=hop or max(1, n // 4), fractions=wcfg.fractions)
+        elif hop is not None:
+            raise ParameterError("hop is for windows in revolutions; set window.hop instead")
         splits = split_dataset(ds_w, config=wcfg, seed=seed)
         classes = ds_w.classes
         fs = ds_w.fs
