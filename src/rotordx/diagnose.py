@@ -110,6 +110,9 @@ class Diagnosis:
 #: Windows analysed at once by :func:`window_chunks` (256 windows of 1024 samples
 #: and 4 channels: 8 MiB of signal, and the spectra of as many).
 WINDOWS_PER_CHUNK = 256
+#: Seed-protocol segments classified at once: 16 segments of 1024 instants, 16,384
+#: network inputs per call (the networks' activations for 256 segments held ~100 MiB).
+SEGMENTS_PER_CHUNK = 16
 
 
 def window_chunks(
@@ -471,7 +474,14 @@ class _Diagnoser:
         readers = [_Frames(self.window, self._window_chunk)]
         if bundle.protocol != "window":
             self.m = bundle.preprocess.ma_window
-            readers.append(_Frames(self.window, self._segment_chunk, extra=self.m - 1))
+            readers.append(
+                _Frames(
+                    self.window,
+                    self._segment_chunk,
+                    extra=self.m - 1,
+                    per_chunk=SEGMENTS_PER_CHUNK,
+                )
+            )
         self.plot = None
         if spectrum:
             self.plot = _Frames(int(PLOT_FRAME_S * self.fs), self._plot_chunk, per_chunk=16)
