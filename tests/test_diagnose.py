@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rotordx.diagnose import diagnose, healthy_baseline, interpret_orders, load_recordings
-from rotordx.exceptions import DataError
+from rotordx.exceptions import DataError, ParameterError
 from rotordx.io import read_channels
 from rotordx.models import make_classifier
 from rotordx.simulate import TestbedConfig, simulate_class
@@ -291,3 +291,28 @@ def test_diagnose_path_streams_a_kamp_folder(seed_bundle, small_group_dir, tmp_p
         plot_diagnosis(tmp_path / "x.png", one)
     png = plot_diagnosis(tmp_path / "x.png", streamed[1])
     assert png.stat().st_size > 10_000
+
+
+def test_known_rpm_reads_a_kamp_folder_once(seed_bundle, small_group_dir, monkeypatch):
+    from rotordx.diagnose import diagnose_path
+    from rotordx.stream import GroupStream
+
+    reads = []
+    blocks = GroupStream.blocks
+
+    def counted(self):
+        reads.append(1)
+        return blocks(self)
+
+    monkeypatch.setattr(GroupStream, "blocks", counted)
+    streamed = diagnose_path(seed_bundle, small_group_dir, rpm=1790.0, spectrum=False)
+    assert len(reads) == 1  # no speed to estimate: one pass
+    recs = load_recordings(small_group_dir, fs=FS)
+    for d, (rec, _) in zip(streamed, recs, strict=True):
+        assert d.speed_hz == pytest.approx(1790.0 / 60)
+        _assert_same(d, diagnose(seed_bundle, rec, rpm=1790.0, spectrum=False))
+    reads.clear()
+    diagnose_path(seed_bundle, small_group_dir, column="normal", spectrum=False)
+    assert len(reads) == 2
+    with pytest.raises(ParameterError, match="rpm must be a positive number"):
+        diagnose_path(seed_bundle, small_group_dir, rpm=-5.0)

@@ -616,6 +616,14 @@ def diagnose(
             help="Bearing geometry preset (SKF_6205) for envelope evidence; default the model's."
         ),
     ] = None,
+    rpm: Annotated[
+        float | None,
+        typer.Option(
+            help="Running speed in rev/min of every recording, when known (tachometer, "
+            "nameplate); default: a CWRU file's or manifest's rpm, else estimated from the "
+            "vibration."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     threads: Annotated[int, typer.Option(help=THREADS_HELP)] = DEFAULT_THREADS,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
@@ -637,6 +645,7 @@ def diagnose(
             bearing=bearing,
             spectrum=draw,
             progress=not quiet,
+            rpm=rpm,
         ):
             item = d.to_dict()
             if draw:

@@ -759,6 +759,7 @@ def diagnose_path(
     bearing: str | None = None,
     spectrum: bool = True,
     progress: bool = False,
+    rpm: float | None = None,
 ) -> list[Diagnosis]:
     """Diagnose every recording at ``path`` (what ``rotordx diagnose`` does for one path).
 
@@ -768,7 +769,14 @@ def diagnose_path(
     Other sources (a manifest, CWRU ``.mat`` files, a CSV/Parquet recording)
     are read whole by :func:`load_recordings`. ``progress`` shows a bar on
     stderr while a KAMP folder is read.
+
+    ``rpm`` is the running speed of every recording at ``path``, when known
+    (a tachometer, the nameplate): it replaces the speed estimated from the
+    vibration and a CWRU file's or manifest's own rpm, and a KAMP folder is
+    then read once.
     """
+    if rpm is not None and not (isinstance(rpm, int | float) and 0 < rpm < 1e6):
+        raise ParameterError(f"rpm must be a positive number of rev/min, got {rpm!r}")
     from rotordx.io import find_groups
 
     fs = float(bundle.input["fs"]) if bundle.protocol == "window" else bundle.preprocess.fs
@@ -776,8 +784,8 @@ def diagnose_path(
     opts = {"thresholds": thresholds, "bearing": bearing, "spectrum": spectrum}
     if not (path.is_dir() and find_groups(path)):
         return [
-            diagnose(bundle, rec, rpm=rpm, **opts)
-            for rec, rpm in load_recordings(path, fs=fs, rate=rate, column=column)
+            diagnose(bundle, rec, rpm=rpm or own, **opts)
+            for rec, own in load_recordings(path, fs=fs, rate=rate, column=column)
         ]
     from rotordx._progress import work_progress
     from rotordx.io import CLASSES
@@ -795,13 +803,14 @@ def diagnose_path(
             name=f"{path}/g{stream.group}:{CLASSES[i]}",
             fs=fs,
             channel_names=names,
+            rpm=rpm,
             **opts,
         )
         for i in states
     ]
     end = last_time(stream.paths[0])
-    # a KAMP group has no known speed: the group is read twice (see _Diagnoser)
-    total = 2.0 * end if end and end > 0 else None
+    # without a known speed the group is read twice (see _Diagnoser)
+    total = (1.0 if rpm else 2.0) * end if end and end > 0 else None
     with work_progress(
         f"diagnosing {path.name}/g{stream.group}", total=total, unit="signal s", enabled=progress
     ) as advance:
