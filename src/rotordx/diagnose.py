@@ -365,8 +365,7 @@ class _Frames:
     """Consecutive frames of ``size`` samples (plus ``extra`` samples of look-ahead).
 
     Fed by :class:`_Tape`; hands ``handle`` arrays ``(n_channels, k * size +
-    extra)`` holding ``k <= per_chunk`` whole frames, and the index of the
-    first of them.
+    extra)`` holding ``k <= per_chunk`` whole frames.
     """
 
     def __init__(self, size: int, handle, *, extra: int = 0, per_chunk: int | None = None):
@@ -380,7 +379,7 @@ class _Frames:
         while (k := (end - self.next - self.extra) // self.size) >= 1:
             k = min(k, self.per_chunk)
             a = self.next - base
-            self.handle(x[:, a : a + k * self.size + self.extra], self.count)
+            self.handle(x[:, a : a + k * self.size + self.extra])
             self.next += k * self.size
             self.count += k
 
@@ -513,13 +512,13 @@ class _Diagnoser:
             )
         )
 
-    def _window_chunk(self, chunk: np.ndarray, first: int) -> None:
+    def _window_chunk(self, chunk: np.ndarray) -> None:
         win = _frames_of(chunk, self.window)
         self.phys.first(win)
         if self.bundle.protocol == "window" and not self.model_later:
             self._predict(win)
 
-    def _segment_chunk(self, raw: np.ndarray, first: int) -> None:
+    def _segment_chunk(self, raw: np.ndarray) -> None:
         from rotordx.signal import moving_average
 
         k = (raw.shape[1] - self.m + 1) // self.window
@@ -527,13 +526,13 @@ class _Diagnoser:
         p = self.bundle.classifier.predict_proba(X)
         self.proba.append(p.reshape(k, self.window, -1).mean(axis=1))
 
-    def _plot_chunk(self, chunk: np.ndarray, first: int) -> None:
+    def _plot_chunk(self, chunk: np.ndarray) -> None:
         from rotordx.features import amplitude_spectrum
 
         self.plot_freqs, amp = amplitude_spectrum(_frames_of(chunk, self.plot.size), fs=self.fs)
         self.plot_sum = self.plot_sum + amp.sum(axis=0)
 
-    def _env_chunk(self, chunk: np.ndarray, first: int) -> None:
+    def _env_chunk(self, chunk: np.ndarray) -> None:
         from rotordx.features import envelope_spectrum
         from rotordx.features.bearing import default_envelope_band
 
@@ -562,7 +561,7 @@ class _Diagnoser:
         """Second pass: the same samples again, in the same order."""
         self.second.push(block)
 
-    def _window_chunk2(self, chunk: np.ndarray, first: int) -> None:
+    def _window_chunk2(self, chunk: np.ndarray) -> None:
         win = _frames_of(chunk, self.window)
         self.phys.second(win)
         if self.model_later:
@@ -575,7 +574,7 @@ class _Diagnoser:
             return None
         if self.plot.count == 0:  # shorter than a plot frame: the whole recording
             self.plot.size = self.tape.total
-            self._plot_chunk(self.tape.rest[:, : self.tape.total], 0)
+            self._plot_chunk(self.tape.rest[:, : self.tape.total])
             self.plot.count = 1
         return self.plot_freqs, self.plot_sum / self.plot.count
 
@@ -585,7 +584,7 @@ class _Diagnoser:
 
         if self.env.count == 0:  # at most one segment long: the whole recording at once
             self.env.size = self.tape.total
-            self._env_chunk(self.tape.rest[:, : self.tape.total], 0)
+            self._env_chunk(self.tape.rest[:, : self.tape.total])
             self.env.count = 1
         d = defect_in_envelope(
             self.env_sum / self.env.count,
