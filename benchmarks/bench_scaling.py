@@ -21,6 +21,9 @@ the baseline (quick: timed in this process, memory not measured).
   read a second time for the order amplitudes at the median running speed,
   with a seed model (``dnn``, trained for two epochs on the 1× group; the
   verdicts are not the point). Bounded memory, by design.
+* **diagnose, ONNX export**: the same with the model exported by
+  ``rotordx export`` and run by ONNX Runtime, torch never imported (the
+  deployment footprint).
 
 "Cost per second of signal vs 1×" is (seconds / signal seconds) divided by
 the same at 1×: 1.0 means exactly linear.
@@ -112,6 +115,8 @@ def _train_model(data: Path, run_dir: Path, quick: bool) -> None:
     from rotordx.train import TrainConfig
 
     split = (1100, 400, 400) if quick else (60_000, 20_000, 20_000)
+    from rotordx.onnx_export import export_onnx
+
     train_run(
         data,
         model="dnn",
@@ -120,6 +125,7 @@ def _train_model(data: Path, run_dir: Path, quick: bool) -> None:
         split=split,
         progress=False,
     )
+    export_onnx(run_dir, run_dir.with_suffix(".onnx"))
 
 
 def run(quick: bool, repeats: int) -> Section:
@@ -151,6 +157,12 @@ def run(quick: bool, repeats: int) -> Section:
                     "from rotordx.diagnose import diagnose_path\n"
                     f"_b = load_bundle({str(run_dir)!r})\n"
                     "import torch\n",
+                    f"diagnose_path(_b, {str(folder)!r}, spectrum=False)",
+                ),
+                "diagnose, ONNX export (no torch)": (
+                    "from rotordx.bundle import load_bundle\n"
+                    "from rotordx.diagnose import diagnose_path\n"
+                    f"_b = load_bundle({str(run_dir.with_suffix('.onnx'))!r})\n",
                     f"diagnose_path(_b, {str(folder)!r}, spectrum=False)",
                 ),
             }
