@@ -12,7 +12,6 @@ agree.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,31 +106,12 @@ class Diagnosis:
         }
 
 
-#: Windows analysed at once by :func:`window_chunks` (256 windows of 1024 samples
+#: Windows analysed at once (256 windows of 1024 samples
 #: and 4 channels: 8 MiB of signal, and the spectra of as many).
 WINDOWS_PER_CHUNK = 256
 #: Seed-protocol segments classified at once: 16 segments of 1024 instants, 16,384
 #: network inputs per call (the networks' activations for 256 segments held ~100 MiB).
 SEGMENTS_PER_CHUNK = 16
-
-
-def window_chunks(
-    signals: np.ndarray, *, window: int, per_chunk: int | None = None
-) -> Iterator[np.ndarray]:
-    """The non-overlapping windows of ``signals`` (n_channels, n), ``per_chunk`` at a time.
-
-    Concatenated, the chunks are ``frame(signals, window=window, hop=window)``;
-    only one chunk of frames exists at a time (default :data:`WINDOWS_PER_CHUNK`).
-    """
-    from rotordx.windows import frame
-
-    per_chunk = per_chunk or WINDOWS_PER_CHUNK
-    n_win = signals.shape[-1] // window
-    if n_win < 1:
-        frame(signals, window=window, hop=window)  # raises the usual error
-    for a in range(0, n_win, per_chunk):
-        b = min(n_win, a + per_chunk)
-        yield frame(signals[..., a * window : b * window], window=window, hop=window)
 
 
 class _WindowPhysics:
@@ -199,15 +179,17 @@ def order_profile(
     ``speed_hz`` is given), per-channel order amplitudes (m/s²) at that
     speed, velocity RMS (mm/s), kurtosis and crest factor.
     """
+    from rotordx.windows import frame
+
     signals = np.asarray(signals, dtype=np.float64)
-    # window by window in chunks: the same numbers as all windows at once, with work
-    # arrays (frames, spectra) bounded however long the recording
+    if signals.shape[-1] < window:
+        frame(signals, window=window, hop=window)  # raises the usual error
+    # window by window in chunks (the tape diagnose reads with): the same numbers as all
+    # windows at once, with work arrays (frames, spectra) bounded however long the recording
     phys = _WindowPhysics(fs=fs, speed_hz=speed_hz)
-    for win in window_chunks(signals, window=window):
-        phys.first(win)
+    _Tape([_Frames(window, lambda c: phys.first(_frames_of(c, window)))]).push(signals)
     if phys.settle():
-        for win in window_chunks(signals, window=window):
-            phys.second(win)
+        _Tape([_Frames(window, lambda c: phys.second(_frames_of(c, window)))]).push(signals)
     return phys.profile()
 
 
@@ -445,7 +427,7 @@ class _Diagnoser:
         bearing: str | None = None,
         spectrum: bool = True,
     ) -> None:
-        from rotordx.features.bearing import bearing_geometry
+        from rotordx.features.bearing import bearing_geometry, default_envelope_band
 
         spec = bundle.input
         self.bundle, self.name, self.channel_names = bundle, name, tuple(channel_names)
@@ -489,6 +471,7 @@ class _Diagnoser:
         self.env = None
         if self.geometry is not None:
             self.env = _Frames(round(ENVELOPE_SEGMENT_S * self.fs), self._env_chunk, per_chunk=16)
+            self.env_band = default_envelope_band(self.fs)
             self.env_sum: np.ndarray | float = 0.0
             readers.append(self.env)
         self.tape = _Tape(readers)
@@ -534,10 +517,8 @@ class _Diagnoser:
 
     def _env_chunk(self, chunk: np.ndarray) -> None:
         from rotordx.features import envelope_spectrum
-        from rotordx.features.bearing import default_envelope_band
 
         seg = chunk[0].reshape(-1, self.env.size)
-        self.env_band = default_envelope_band(self.fs)
         self.env_freqs, amp = envelope_spectrum(seg, fs=self.fs, band=self.env_band)
         self.env_sum = self.env_sum + amp.reshape(-1, amp.shape[-1]).sum(axis=0)
 
