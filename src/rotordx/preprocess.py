@@ -390,19 +390,25 @@ def _from_entry(entry, *, scaler: MinMaxScaling | None, config: PreprocessConfig
     )
 
 
-def _write_entry(path: Path, *, key, sources, blocks, start: int, scaler: MinMaxScaling) -> None:
-    """Store smoothed blocks as a cache entry; a cache that cannot be written only warns."""
+def _write_entry(path: Path, smoothing: _Smoothing, *, key, sources, blocks=None) -> None:
+    """Store smoothed blocks as a cache entry (or a temporary entry) at ``path``.
+
+    ``blocks`` are the smoothed blocks if already computed; by default they are
+    streamed from ``smoothing``, whose scaler and start are recorded after the
+    last block.
+    """
     from rotordx.cache import EntryWriter
 
-    try:
-        with EntryWriter(
-            path, key=key, sources=sources, classes=CLASSES, n_sensors=blocks[0].shape[2]
-        ) as w:
-            for b in blocks:
-                w.write(b)
-            w.finish(start=start, scaler=scaler.to_dict())
-    except OSError as exc:
-        warnings.warn(f"rotordx: could not write the cache entry {path}: {exc}", stacklevel=3)
+    n_sensors = len(smoothing.stream.paths)
+    with EntryWriter(path, key=key, sources=sources, classes=CLASSES, n_sensors=n_sensors) as w:
+        for b in smoothing if blocks is None else blocks:
+            w.write(b)
+        w.finish(start=smoothing.start, scaler=smoothing.scaler.to_dict())
+
+
+def _warn_unwritable(path: Path, exc: OSError) -> None:
+    """A cache that cannot be written only warns (at the caller of the public function)."""
+    warnings.warn(f"rotordx: could not write the cache entry {path}: {exc}", stacklevel=3)
 
 
 def _cache_slot(stream, config: PreprocessConfig, cache) -> tuple[Path | None, dict, list]:
@@ -447,9 +453,10 @@ def load_preprocessed_folder(
     natural = smoothing.scaler
     # an entry only for sources that did not change while they were read
     if path is not None and source_identity(stream.paths) == sources:
-        _write_entry(
-            path, key=key, sources=sources, blocks=blocks, start=smoothing.start, scaler=natural
-        )
+        try:
+            _write_entry(path, smoothing, key=key, sources=sources, blocks=blocks)
+        except OSError as exc:
+            _warn_unwritable(path, exc)
     scaler = _check_scaler(scaler or natural, blocks[0].shape[2], stream.group)
     return _assemble(blocks, start=smoothing.start, scaler=scaler, config=config), status
 
@@ -497,19 +504,6 @@ def _preprocessed_meta(classes, scaler: MinMaxScaling, config: PreprocessConfig)
             "config": asdict(config),
         }
     ).encode()
-
-
-def _build_entry(path: Path, stream, config: PreprocessConfig, *, key, sources) -> None:
-    """Stream a group into a cache entry (or a temporary entry) at ``path``."""
-    from rotordx.cache import EntryWriter
-
-    smoothing = _Smoothing(stream, config)
-    with EntryWriter(
-        path, key=key, sources=sources, classes=CLASSES, n_sensors=len(stream.paths)
-    ) as w:
-        for b in smoothing:
-            w.write(b)
-        w.finish(start=smoothing.start, scaler=smoothing.scaler.to_dict())
 
 
 def _entry_to_long(entry: Path, out: Path, config: PreprocessConfig) -> dict:
@@ -597,22 +591,20 @@ def preprocess_to_parquet(
             status, _ = read_entry(cached, key=key, sources=sources, load=False)
             if status != "hit":
                 try:
-                    _build_entry(cached, stream, config, key=key, sources=sources)
+                    _write_entry(cached, _Smoothing(stream, config), key=key, sources=sources)
                 except OSError as exc:
-                    warnings.warn(
-                        f"rotordx: could not write the cache entry {cached}: {exc}", stacklevel=2
-                    )
+                    _warn_unwritable(cached, exc)
                     cached = None
             if cached is not None:
                 entry = cached
         if not entry.is_file():
-            _build_entry(entry, stream, config, key=key, sources=sources)
+            _write_entry(entry, _Smoothing(stream, config), key=key, sources=sources)
         try:
             info = _entry_to_long(entry, out, config)
         except (pa.ArrowException, OSError, KeyError, ValueError):
             if status != "hit":
                 raise
             status = "corrupt"  # failed a checksum while being read: rebuild it
-            _build_entry(entry, stream, config, key=key, sources=sources)
+            _write_entry(entry, _Smoothing(stream, config), key=key, sources=sources)
             info = _entry_to_long(entry, out, config)
     return {**info, "cache": status}
