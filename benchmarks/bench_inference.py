@@ -86,15 +86,16 @@ def _throughput(predict, X: np.ndarray, *, batch: int, repeats: int) -> float:
 
 
 def _testbed(seconds: float, seed: int = 0) -> np.ndarray:
-    from rotordx.simulate import CLASSES, simulate_class
+    from rotordx.classes import KAMP_CLASSES
+    from rotordx.simulate import simulate_class
 
     t = np.arange(int(seconds * FS)) / FS
-    return np.stack([simulate_class(fault=c, times=t, seed=seed).T for c in CLASSES])
+    return np.stack([simulate_class(fault=c, times=t, seed=seed).T for c in KAMP_CLASSES])
 
 
 def _eval_windows(signals: np.ndarray, *, window: int, n: int) -> np.ndarray:
     """``n`` windows cut from ``signals`` (classes, channels, samples), tiled if needed."""
-    from rotordx.windows import frame
+    from rotordx.signal.framing import frame
 
     w = np.concatenate([frame(s, window=window, hop=window // 4) for s in signals])
     w = np.random.default_rng(0).permutation(w)
@@ -103,7 +104,7 @@ def _eval_windows(signals: np.ndarray, *, window: int, n: int) -> np.ndarray:
 
 def _few(split, per_class: int):
     """The first ``per_class`` windows of every class (quick mode)."""
-    from rotordx.splits import Split
+    from rotordx.data.splits import Split
 
     idx = np.concatenate([np.flatnonzero(split.y == k)[:per_class] for k in np.unique(split.y)])
     return Split(split.X[idx], split.y[idx])
@@ -133,8 +134,8 @@ def _time_pair(
     window_s: float,
 ) -> dict:
     """Rows for one torch model, eager and ONNX; returns the raw numbers."""
-    from rotordx.onnx_export import to_onnx
-    from rotordx.onnx_runtime import OnnxClassifier
+    from rotordx.models.onnx_export import to_onnx
+    from rotordx.models.onnx_runtime import OnnxClassifier
 
     model = to_onnx(clf, classes=classes, input=spec)
     sessions = {t: OnnxClassifier(model, threads=t) for t in threads}
@@ -186,9 +187,10 @@ def _reference(sec: Section, data: str, clf, X, *, threads, repeats, window_s, b
 
 
 def run(quick: bool, repeats: int) -> Section:
+    from rotordx.classes import KAMP_CLASSES
+    from rotordx.data.dataset import Dataset
+    from rotordx.data.splits import WindowConfig, split_dataset
     from rotordx.models import make_classifier
-    from rotordx.simulate import CLASSES
-    from rotordx.windows import WindowConfig, window_split
 
     sec = Section(TITLE, COLUMNS)
     with contextlib.suppress(Exception):
@@ -197,7 +199,9 @@ def run(quick: bool, repeats: int) -> Section:
         torch.manual_seed(0)
     seconds = 8.0 if quick else 60.0
     signals = _testbed(seconds)
-    tr, va, _ = window_split(signals, config=WindowConfig(window=WINDOW, hop=256), seed=0)
+    tr, va, _ = split_dataset(
+        Dataset.from_arrays(signals, fs=1000.0), config=WindowConfig(window=WINDOW, hop=256), seed=0
+    )
     if quick:
         tr, va = _few(tr, 4), _few(va, 2)
     n_eval, n_single = (32, 4) if quick else (2048, 128)
@@ -215,7 +219,7 @@ def run(quick: bool, repeats: int) -> Section:
             "testbed 1 kHz",
             clf,
             spec,
-            CLASSES,
+            KAMP_CLASSES,
             X,
             batches=batches,
             threads=threads,
@@ -244,13 +248,13 @@ def run(quick: bool, repeats: int) -> Section:
 
 def _layout_row(sec: Section, clf, spec: dict, X: np.ndarray, repeats: int, window_s) -> dict:
     """The optimisation, measured: the same graph with plain 1-D convolutions."""
-    from rotordx.onnx_export import to_onnx
-    from rotordx.onnx_runtime import OnnxClassifier
-    from rotordx.simulate import CLASSES
+    from rotordx.classes import KAMP_CLASSES
+    from rotordx.models.onnx_export import to_onnx
+    from rotordx.models.onnx_runtime import OnnxClassifier
 
     out = {}
     for label, conv2d, opt in (("1-D conv", False, "all"), ("basic graph opt.", True, "basic")):
-        model = to_onnx(clf, classes=CLASSES, input=spec, conv2d=conv2d)
+        model = to_onnx(clf, classes=KAMP_CLASSES, input=spec, conv2d=conv2d)
         sess = OnnxClassifier(model, threads=1, optimization=opt)
         wps = _throughput(sess.predict_proba, X, batch=256, repeats=repeats)
         sec.add(
@@ -309,9 +313,9 @@ def _cwru_rows(sec: Section, *, quick: bool, repeats: int) -> dict | None:
 
 def _cwru_data(sec: Section, *, quick: bool):
     """Training splits and evaluation windows of the CWRU drive-end recordings at 12 kHz."""
-    from rotordx.datasets import all_windows, load_data, split_dataset
-    from rotordx.io.cwru import default_data_dir
-    from rotordx.windows import WindowConfig
+    from rotordx.data.dataset import load_data
+    from rotordx.data.splits import WindowConfig, all_windows, split_dataset
+    from rotordx.io.datadir import default_data_dir
 
     root = default_data_dir()
     folder = root / "cwru" if root is not None else None

@@ -8,7 +8,7 @@ Data: a full simulated KAMP group (``rotordx.simulate``, 140 s, 4 sensors x
   scikit-learn's ``MinMaxScaler`` fitted on the resampled normal class;
 * **parse floor**: parsing the CSV text alone, with pandas' C parser (what
   the seed pays) and with pyarrow (typed columns, what rotordx uses);
-* **rotordx**: :func:`rotordx.preprocess.preprocess_folder` without the cache:
+* **rotordx**: :func:`rotordx.data.preprocess_folder` without the cache:
   the files parsed chunk by chunk (parsing ahead on a thread pool),
   resampled, smoothed and scaled as they arrive; "beyond parsing" is its
   time minus the pyarrow floor;
@@ -124,7 +124,7 @@ def first_and_second(data: Path, config, tmp: Path, repeats: int) -> dict:
 
     Each pair gets a fresh cache folder; the status of every run is checked.
     """
-    from rotordx.preprocess import load_preprocessed_folder
+    from rotordx.data.seed_folder import load_preprocessed_folder
 
     out: dict[str, tuple[list[float], list[float]]] = {"first": ([], []), "hit": ([], [])}
     for i in range(max(1, repeats) + 1):  # the first pair is a warm-up
@@ -150,7 +150,7 @@ def _child_code(directory: Path, duration: float, what: str, cache: Path | None 
         )
     cache_arg = repr(str(cache)) if cache else "False"
     return (
-        "from rotordx.preprocess import PreprocessConfig, preprocess_folder\n"
+        "from rotordx.data import PreprocessConfig, preprocess_folder\n"
         f"preprocess_folder({str(directory)!r}, config=PreprocessConfig(duration={duration!r}), "
         f"cache={cache_arg})\n"
     )
@@ -176,7 +176,8 @@ def help_cold_start(repeats: int) -> tuple[float, bool]:
 
 
 def run(quick: bool, repeats: int) -> Section:
-    from rotordx.preprocess import PreprocessConfig, preprocess_folder
+    from rotordx.data.seed import PreprocessConfig
+    from rotordx.data.seed_folder import preprocess_folder
 
     seconds = SECONDS_QUICK if quick else SECONDS_FULL
     duration = seconds  # the seed's grid end (140 s)

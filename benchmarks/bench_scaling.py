@@ -8,15 +8,15 @@ group (first-call costs), then reports the seconds of the work itself and
 its peak resident memory (``VmHWM``), with the memory after the imports as
 the baseline (quick: timed in this process, memory not measured).
 
-* **preprocess → Parquet**: :func:`rotordx.preprocess.preprocess_to_parquet`
+* **preprocess → Parquet**: :func:`rotordx.data.preprocess_to_parquet`
   (what ``rotordx preprocess`` runs): the CSV files parsed chunk by chunk,
   resampled, smoothed and written as they come, then scaled class by class
   into the output, in bounded memory;
-* **preprocess in memory**: :func:`rotordx.preprocess.preprocess_folder`,
+* **preprocess in memory**: :func:`rotordx.data.preprocess_folder`,
   which returns the whole preprocessed group (its size grows with the
   recording, by design);
 * **diagnose**: what ``rotordx diagnose RUN DATA --no-plots`` does
-  (:func:`rotordx.diagnose.diagnose_path`): the group read block by block and
+  (:func:`rotordx.diagnosis.diagnose_path`): the group read block by block and
   resampled, each block handed to the four machine states' diagnoses, and
   read a second time for the order amplitudes at the median running speed,
   with a seed model (``dnn``, trained for two epochs on the 1× group; the
@@ -111,11 +111,11 @@ def make_groups(root: Path, base_seconds: float, factors=FACTORS) -> dict[int, P
 
 
 def _train_model(data: Path, run_dir: Path, quick: bool) -> None:
-    from rotordx.runs import train_run
-    from rotordx.train import TrainConfig
+    from rotordx.models.train_config import TrainConfig
+    from rotordx.workflows.train import train_run
 
     split = (1100, 400, 400) if quick else (60_000, 20_000, 20_000)
-    from rotordx.onnx_export import export_onnx
+    from rotordx.models.onnx_export import export_onnx
 
     train_run(
         data,
@@ -144,25 +144,25 @@ def run(quick: bool, repeats: int) -> Section:
             cfg = f"PreprocessConfig(duration={duration!r})"
             tasks = {
                 "preprocess → Parquet (streaming)": (
-                    "from rotordx.preprocess import PreprocessConfig, preprocess_to_parquet",
+                    "from rotordx.data import PreprocessConfig, preprocess_to_parquet",
                     f"preprocess_to_parquet({str(folder)!r}, {str(tmp / f'p{k}.parquet')!r}, "
                     f"config={cfg}, cache=False)",
                 ),
                 "preprocess in memory": (
-                    "from rotordx.preprocess import PreprocessConfig, preprocess_folder",
+                    "from rotordx.data import PreprocessConfig, preprocess_folder",
                     f"_d = preprocess_folder({str(folder)!r}, config={cfg}, cache=False)",
                 ),
                 "diagnose (4 machine states)": (
-                    "from rotordx.bundle import load_bundle\n"
-                    "from rotordx.diagnose import diagnose_path\n"
-                    f"_b = load_bundle({str(run_dir)!r})\n"
+                    "from rotordx.models import load_model\n"
+                    "from rotordx.diagnosis import diagnose_path\n"
+                    f"_b = load_model({str(run_dir)!r})\n"
                     "import torch\n",
                     f"diagnose_path(_b, {str(folder)!r}, spectrum=False)",
                 ),
                 "diagnose, ONNX export (no torch)": (
-                    "from rotordx.bundle import load_bundle\n"
-                    "from rotordx.diagnose import diagnose_path\n"
-                    f"_b = load_bundle({str(run_dir.with_suffix('.onnx'))!r})\n",
+                    "from rotordx.models import load_model\n"
+                    "from rotordx.diagnosis import diagnose_path\n"
+                    f"_b = load_model({str(run_dir.with_suffix('.onnx'))!r})\n",
                     f"diagnose_path(_b, {str(folder)!r}, spectrum=False)",
                 ),
             }

@@ -11,7 +11,7 @@ split (60,000 / 20,000 / 20,000 samples per class: 240,000 training and
   batch_size=len(valid))`` without ``no_grad``, as the seed writes it, but after
   every epoch (the seed validates once, after all epochs; a per-epoch
   validation is needed for "time to the best validation accuracy");
-* **rotordx**: :func:`rotordx.train.fit` on rotordx's models (same initial
+* **rotordx**: :func:`rotordx.models.training.fit` on rotordx's models (same initial
   weights, same batch size 5,000, same optimiser and loss).
 
 Both run the same fixed number of epochs on the same data with torch set
@@ -154,7 +154,7 @@ def seed_style_fit(model, train, valid, *, epochs: int, seed: int = 0) -> dict:
 
 
 def _accuracy(model, split) -> float:
-    from rotordx.train import predict_logits
+    from rotordx.models.training import predict_logits
 
     return float((predict_logits(model, split.X).argmax(1).numpy() == split.y).mean())
 
@@ -173,10 +173,10 @@ def _summary(seconds: list[float], accuracies: list[float]) -> dict:
 
 def load_splits(quick: bool):
     """The seed split of a simulated group (140 s; quick: 12 s and a small split)."""
+    from rotordx.data.seed import seed_split
+    from rotordx.data.seed_folder import preprocess_folder
     from rotordx.io import write_kamp_group
-    from rotordx.preprocess import preprocess_folder
     from rotordx.simulate import TestbedConfig, simulate_testbed
-    from rotordx.splits import seed_split
 
     seconds = 6.0 if quick else 140.0
     sizes = (2000, 500, 500) if quick else (60_000, 20_000, 20_000)
@@ -189,8 +189,9 @@ def load_splits(quick: bool):
 def run(quick: bool, repeats: int) -> Section:
     import torch
 
-    from rotordx.models import build_model
-    from rotordx.train import TrainConfig, fit
+    from rotordx.models.registry import build_network
+    from rotordx.models.train_config import TrainConfig
+    from rotordx.models.training import fit
 
     (train, valid, test), sizes = load_splits(quick)
     epochs = EPOCHS_QUICK if quick else EPOCHS_FULL
@@ -204,7 +205,7 @@ def run(quick: bool, repeats: int) -> Section:
     for name in MODELS:
         for threads in threads_list:
             torch.set_num_threads(threads)
-            ours = build_model(name, seed=0)
+            ours = build_network(name, seed=0)
             theirs = seed_classes[name]()
             theirs.load_state_dict(copy.deepcopy(ours.state_dict()))  # same initial weights
             s = seed_style_fit(theirs, train, valid, epochs=epochs)

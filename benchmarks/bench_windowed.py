@@ -6,12 +6,13 @@ Every model gets identical windows and splits in the same run:
   time split (blocks 60/20/20 % with gaps), windows of 1024, hop 256;
 * **CWRU time split**: the 31 drive-end recordings at 12 kHz, windows of 2048,
   hop 512 (the 0.5 s windows the bearing model needs: 6000, hop 1500);
-* **CWRU leave-one-size-out**: :func:`rotordx.crossval.cross_validate`, windows
+* **CWRU leave-one-size-out**: :func:`rotordx.workflows.cross_validate`, windows
   of 12000 (30 revolutions), accuracy over every window of the held-out
   recordings, train time summed over the three folds.
 
-Training time is wall time on the threads given (torch threads = cores);
-the median of ``repeats`` fits for the testbed, one fit for CWRU (fits are
+Training time is wall time, every contender on the same threads (all cores):
+torch's intra-op threads, MiniRocket's numba threads (aeon's ``n_jobs``) and
+the forests' ``n_jobs``; the median of ``repeats`` fits for the testbed, one fit for CWRU (fits are
 deterministic; their accuracy does not change between repeats). Target
 (issue 7): a rotordx model at ≥ MiniRocket's accuracy in ≤ its train time.
 """
@@ -24,24 +25,28 @@ import time
 from pathlib import Path
 
 from benchmarks._common import Section
-from rotordx.cli import DEFAULT_THREADS
+from rotordx.cli._common import DEFAULT_THREADS
+from rotordx.data.dataset import load_data
+from rotordx.data.splits import WindowConfig, split_dataset
+from rotordx.io import write_kamp_group
+from rotordx.io.datadir import default_data_dir
+from rotordx.models import default_train_config, make_classifier
+from rotordx.simulate import TestbedConfig, simulate_testbed
+from rotordx.workflows.crossval import cross_validate
 
 TITLE = "Windowed models vs MiniRocket: accuracy and training time"
 COLUMNS = ["data", "model", "test accuracy", "train s", "train time vs MiniRocket", "note"]
 
 
-def _fit(name: str, splits, *, fs: float, classes, repeats: int) -> tuple[float, float]:
-    """(test accuracy, median train seconds) of ``name`` on ``splits``."""
-    from rotordx.models import default_train_config, make_classifier
-    from rotordx.runs import model_params
-
+def _fit(name: str, splits, *, ds, repeats: int) -> tuple[float, float]:
+    """(test accuracy, median train seconds) of ``name`` on ``splits`` of data set ``ds``."""
     tr, va, te = splits
     times, acc = [], None
     for _ in range(max(1, repeats)):
         clf = make_classifier(
             name,
             train_config=default_train_config(name, seed=0, threads=DEFAULT_THREADS),
-            **model_params(name, {"fs": fs}),
+            data={"fs": ds.fs, "geometry": ds.bearing, "threads": DEFAULT_THREADS},
         )
         t0 = time.perf_counter()
         clf.fit(tr, va, seed=0)
@@ -79,12 +84,6 @@ def _verdict(section: Section, data: str, results: dict[str, tuple[float, float]
 
 
 def run(quick: bool, repeats: int) -> Section:
-    from rotordx.datasets import load_data, split_dataset
-    from rotordx.io import write_kamp_group
-    from rotordx.io.cwru import default_data_dir
-    from rotordx.simulate import TestbedConfig, simulate_testbed
-    from rotordx.windows import WindowConfig
-
     section = Section(TITLE, COLUMNS)
     # -- testbed
     seconds = 24.0 if quick else 140.0
@@ -93,10 +92,7 @@ def run(quick: bool, repeats: int) -> Section:
         write_kamp_group(Path(tmp), simulate_testbed(TestbedConfig(seconds=seconds), seed=0))
         ds = load_data(tmp, fs=1000.0, duration=seconds)
         splits = split_dataset(ds, config=WindowConfig(window=1024, hop=256), seed=0)
-    res = {
-        m: _fit(m, splits, fs=ds.fs, classes=ds.classes, repeats=1 if quick else repeats)
-        for m in models
-    }
+    res = {m: _fit(m, splits, ds=ds, repeats=1 if quick else repeats) for m in models}
     _rows(section, f"testbed {seconds:g} s", res)
     _verdict(section, f"testbed {seconds:g} s", res)
 
@@ -116,11 +112,9 @@ def run(quick: bool, repeats: int) -> Section:
         ("bearing", 6000, 1500),
     ):
         sp = split_dataset(ds, config=WindowConfig(window=window, hop=hop), seed=0)
-        time_split[m] = _fit(m, sp, fs=ds.fs, classes=ds.classes, repeats=1)
+        time_split[m] = _fit(m, sp, ds=ds, repeats=1)
     _rows(section, "CWRU time split", time_split, note="windows of 2048 (bearing 6000)")
     _verdict(section, "CWRU time split", time_split)
-
-    from rotordx.crossval import cross_validate
 
     t0 = time.perf_counter()
     cv = cross_validate(

@@ -147,13 +147,14 @@ def write_seed_bundle(run: Path) -> Path:
     """A valid (untrained) seed-protocol bundle, as tests/test_bundle.py writes one."""
     from dataclasses import asdict
 
-    from rotordx.bundle import save_bundle
-    from rotordx.models import build_model, make_classifier
-    from rotordx.preprocess import PreprocessConfig
+    from rotordx.data.seed import PreprocessConfig
+    from rotordx.models import make_classifier
+    from rotordx.models.bundle import save_bundle
+    from rotordx.models.registry import build_network
     from rotordx.signal import MinMaxScaling
 
     clf = make_classifier("dnn")
-    clf.module = build_model("dnn", seed=0)
+    clf.module = build_network("dnn", seed=0)
     clf.module.eval()
     clf.is_fitted = True
     scaler = MinMaxScaling((0.0,) * 4, (1.0,) * 4)
@@ -164,12 +165,13 @@ def write_seed_bundle(run: Path) -> Path:
 
 def write_window_bundle(run: Path) -> Path:
     """A valid (untrained) window-protocol bundle for :func:`valid_recordings`' classes."""
-    from rotordx.bundle import save_bundle
-    from rotordx.models import build_model, make_classifier
+    from rotordx.models import make_classifier
+    from rotordx.models.bundle import save_bundle
+    from rotordx.models.registry import build_network
 
     args = {"n_channels": 2, "n_classes": 2}
     clf = make_classifier("wdcnn", **args)
-    clf.module = build_model("wdcnn", seed=0, **args)
+    clf.module = build_network("wdcnn", seed=0, **args)
     clf.module.eval()
     clf.mean, clf.std = np.zeros(2, np.float32), np.ones(2, np.float32)
     clf.is_fitted = True
@@ -229,18 +231,18 @@ def _api(name: str, **kw) -> Callable[[dict], object]:
 
             return [load_entry(e) for e in read_manifest(paths["target"], **kw)]
         if name == "load_data":
-            from rotordx.datasets import load_data
+            from rotordx.data.dataset import load_data
 
             return load_data(paths["target"], **kw)
         if name == "split":
-            from rotordx.datasets import load_data, split_dataset
-            from rotordx.windows import WindowConfig
+            from rotordx.data.dataset import load_data
+            from rotordx.data.splits import WindowConfig, split_dataset
 
             return split_dataset(load_data(paths["target"]), config=WindowConfig(**kw))
-        if name == "load_bundle":
-            from rotordx.bundle import load_bundle
+        if name == "load_model":
+            from rotordx.models.loading import load_model
 
-            return load_bundle(paths["target"])
+            return load_model(paths["target"])
         raise AssertionError(name)
 
     call.__name__ = name
@@ -916,7 +918,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "bundle_is_a_pickle_file",
         _pickle_as_run,
-        _api("load_bundle"),
+        _api("load_model"),
         EVALUATE,
         BundleError,
         ("model.pkl", "neither a run folder nor an ONNX model", "rotordx train"),
@@ -924,7 +926,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "bundle_weights_are_a_pickle",
         _pickle_in_bundle,
-        _api("load_bundle"),
+        _api("load_model"),
         EVALUATE,
         BundleError,
         ("model.safetensors", "not a readable safetensors file"),
@@ -932,7 +934,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "bundle_weights_are_torch_save",
         _torch_pickle_in_bundle,
-        _api("load_bundle"),
+        _api("load_model"),
         EVALUATE,
         BundleError,
         ("model.safetensors", "not a readable safetensors file"),

@@ -48,10 +48,10 @@ def cwru_dir():
 
     Tests that use it skip, saying where they looked, when the data is absent.
     """
-    from rotordx.io.cwru import DATA_ENV, _data_dir_candidates, default_data_dir
+    from rotordx.io.datadir import DATA_ENV, data_dir_candidates, default_data_dir
 
     root = default_data_dir()
     if root is None or not (root / "cwru").is_dir():
-        where = ", ".join(str(c / "cwru") for c in _data_dir_candidates())
+        where = ", ".join(str(c / "cwru") for c in data_dir_candidates())
         pytest.skip(f"CWRU data not found (looked in {where}); set {DATA_ENV} to the data folder")
     return root / "cwru"

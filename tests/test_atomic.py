@@ -388,7 +388,7 @@ def test_atomic_outputs_have_ordinary_permissions(tmp_path):
 def test_completed_run_files_are_complete(runs):
     from safetensors.numpy import load_file
 
-    from rotordx.bundle import load_bundle
+    from rotordx.models.loading import load_model
 
     run = runs["complete"]
     names = {p.name for p in run.iterdir()}
@@ -408,7 +408,7 @@ def test_completed_run_files_are_complete(runs):
     assert metrics["model_bytes"] == (run / "model.safetensors").stat().st_size
     json.loads((run / "timing.json").read_text(encoding="utf-8"))
     assert load_file(run / "model.safetensors")  # non-empty, parses
-    bundle = load_bundle(run)
+    bundle = load_model(run)
     assert bundle is not None
     for png in run.glob("*.png"):
         data = png.read_bytes()

@@ -17,13 +17,10 @@ import numpy as np
 import pytest
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features.bearing import (
-    DEFECTS,
-    SKF_6205,
-    BearingGeometry,
+from rotordx.features.bearing import DEFECTS, SKF_6205, BearingGeometry, defect_frequencies
+from rotordx.features.envelope import (
     bearing_envelope_features,
     default_envelope_band,
-    defect_frequencies,
     strongest_defect,
 )
 from rotordx.io.cwru import find_cwru, read_cwru
@@ -79,7 +76,7 @@ def test_bad_geometry_raises(args):
 @pytest.mark.parametrize("shaft", [0.0, -1.0, float("inf"), "fast", []])
 def test_bad_shaft_speed_raises(shaft):
     with pytest.raises(ParameterError, match="shaft_hz"):
-        defect_frequencies(shaft)
+        defect_frequencies(shaft, SKF_6205)
 
 
 # ---------------------------------------------------------------- synthetic signals
@@ -103,9 +100,9 @@ def _impacts(rate_hz, *, seconds=2.0, fs=FS, seed=0, shaft_mod=0.0, noise=0.3):
 
 @pytest.mark.parametrize(("defect", "shaft_mod"), [("bpfo", 0.0), ("bpfi", 0.5), ("bsf", 0.0)])
 def test_synthetic_impacts_are_found(defect, shaft_mod):
-    f = defect_frequencies(SHAFT)[defect]
+    f = defect_frequencies(SHAFT, SKF_6205)[defect]
     x = _impacts(f, shaft_mod=shaft_mod)
-    s = strongest_defect(x, fs=FS, shaft_hz=SHAFT)
+    s = strongest_defect(x, fs=FS, shaft_hz=SHAFT, geometry=SKF_6205)
     assert s["defect"] == defect
     assert s["significant"]
     assert s["frequency_hz"] == pytest.approx(f, abs=1.0)
@@ -118,7 +115,7 @@ def test_synthetic_impacts_are_found(defect, shaft_mod):
 
 def test_noise_has_no_significant_defect():
     rng = np.random.default_rng(3)
-    s = strongest_defect(rng.normal(size=(4, 12000)), fs=FS, shaft_hz=SHAFT)
+    s = strongest_defect(rng.normal(size=(4, 12000)), fs=FS, shaft_hz=SHAFT, geometry=SKF_6205)
     assert not s["significant"]
     assert s["score"] < 3
     assert "no defect frequency" in s["explanation"]
@@ -126,7 +123,7 @@ def test_noise_has_no_significant_defect():
 
 def test_features_names_shape_and_values():
     x = np.stack([_impacts(107.364, seed=1), _impacts(162.186, seed=2, shaft_mod=0.5)])
-    v, names = bearing_envelope_features(x, fs=FS, shaft_hz=SHAFT)
+    v, names = bearing_envelope_features(x, fs=FS, shaft_hz=SHAFT, geometry=SKF_6205)
     assert v.shape == (2, 12)
     assert names[:4] == ["env_bpfo_1", "env_bpfo_2", "env_bpfo_3", "env_bpfi_1"]
     assert names == [f"env_{d}_{k}" for d in DEFECTS for k in (1, 2, 3)]
@@ -138,22 +135,32 @@ def test_features_names_shape_and_values():
 
 def test_features_are_vectorised_and_accept_per_window_speeds():
     x = np.stack([_impacts(107.364, seconds=1.0, seed=s) for s in range(3)]).reshape(3, 1, -1)
-    v, _ = bearing_envelope_features(x, fs=FS, shaft_hz=SHAFT, harmonics=2)
+    v, _ = bearing_envelope_features(x, fs=FS, shaft_hz=SHAFT, harmonics=2, geometry=SKF_6205)
     assert v.shape == (3, 1, 8)
     for i in range(3):
-        vi, _ = bearing_envelope_features(x[i, 0], fs=FS, shaft_hz=SHAFT, harmonics=2)
+        vi, _ = bearing_envelope_features(
+            x[i, 0], fs=FS, shaft_hz=SHAFT, harmonics=2, geometry=SKF_6205
+        )
         np.testing.assert_allclose(v[i, 0], vi, rtol=1e-9)
     speeds = np.array([SHAFT, SHAFT * 0.97, SHAFT * 1.02])
-    vs, _ = bearing_envelope_features(x, fs=FS, shaft_hz=speeds, harmonics=2)
+    vs, _ = bearing_envelope_features(x, fs=FS, shaft_hz=speeds, harmonics=2, geometry=SKF_6205)
     for i in range(3):
-        vi, _ = bearing_envelope_features(x[i], fs=FS, shaft_hz=speeds[i], harmonics=2)
+        vi, _ = bearing_envelope_features(
+            x[i], fs=FS, shaft_hz=speeds[i], harmonics=2, geometry=SKF_6205
+        )
         np.testing.assert_allclose(vs[i], vi, rtol=1e-9)
 
 
 def test_harmonics_above_nyquist_are_nan():
     x = np.random.default_rng(0).normal(size=4000)
     v, names = bearing_envelope_features(
-        x, fs=1000.0, shaft_hz=SHAFT, band=(100.0, 400.0), harmonics=4, defects=["bpfi"]
+        x,
+        fs=1000.0,
+        shaft_hz=SHAFT,
+        band=(100.0, 400.0),
+        harmonics=4,
+        defects=["bpfi"],
+        geometry=SKF_6205,
     )
     assert names == ["env_bpfi_1", "env_bpfi_2", "env_bpfi_3", "env_bpfi_4"]
     assert np.isfinite(v[:3]).all() and np.isnan(v[3])  # 4 x 162 Hz > 500 Hz
@@ -180,18 +187,18 @@ def test_default_band():
     ],
 )
 def test_bad_feature_parameters_raise(kwargs):
-    args = {"fs": FS, "shaft_hz": SHAFT, **kwargs}
+    args = {"fs": FS, "shaft_hz": SHAFT, "geometry": SKF_6205, **kwargs}
     with pytest.raises(ParameterError):
         bearing_envelope_features(np.zeros(4096), **args)
 
 
 def test_bad_data_raises():
     with pytest.raises(DataError):
-        bearing_envelope_features(np.full(4096, np.nan), fs=FS, shaft_hz=SHAFT)
+        bearing_envelope_features(np.full(4096, np.nan), fs=FS, shaft_hz=SHAFT, geometry=SKF_6205)
     with pytest.raises(DataError):
-        strongest_defect(np.zeros(10), fs=FS, shaft_hz=SHAFT)
+        strongest_defect(np.zeros(10), fs=FS, shaft_hz=SHAFT, geometry=SKF_6205)
     with pytest.raises(ParameterError, match="shaft_hz"):
-        strongest_defect(np.zeros(4096), fs=FS, shaft_hz=[SHAFT, SHAFT])
+        strongest_defect(np.zeros(4096), fs=FS, shaft_hz=[SHAFT, SHAFT], geometry=SKF_6205)
 
 
 # ---------------------------------------------------------------- real CWRU data
@@ -211,7 +218,9 @@ EXPECTED = {"inner_race": "bpfi", "outer_race": "bpfo", "ball": "bsf", "normal":
 
 def _strongest(path):
     r = read_cwru(path)
-    return r, strongest_defect(r.recording.signals[0], fs=r.recording.fs, shaft_hz=r.rpm / 60)
+    return r, strongest_defect(
+        r.recording.signals[0], fs=r.recording.fs, shaft_hz=r.rpm / 60, geometry=SKF_6205
+    )
 
 
 def test_ir007_is_bpfi_of_the_6205(cwru_dir):
@@ -255,7 +264,12 @@ def test_per_window_features_on_ir007(cwru_dir):
     r = read_cwru(cwru_dir / "12k_Drive_End_IR007_0_105.mat")
     x = r.recording.signals[0, : 10 * 12000].reshape(10, 12000)
     v, names = bearing_envelope_features(
-        x, fs=12000.0, shaft_hz=r.rpm / 60, defects=("bpfo", "bpfi", "bsf"), harmonics=1
+        x,
+        fs=12000.0,
+        shaft_hz=r.rpm / 60,
+        defects=("bpfo", "bpfi", "bsf"),
+        harmonics=1,
+        geometry=SKF_6205,
     )
     assert names == ["env_bpfo_1", "env_bpfi_1", "env_bsf_1"]
     assert (v.argmax(axis=1) == 1).all()  # BPFI in every 1 s window

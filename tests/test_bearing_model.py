@@ -16,14 +16,15 @@ import pytest
 import scipy.io
 from typer.testing import CliRunner
 
-from rotordx.bundle import load_bundle
 from rotordx.cli import app
-from rotordx.crossval import cross_validate, make_folds
-from rotordx.datasets import load_data
+from rotordx.data.dataset import load_data
+from rotordx.data.splits import Split
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.features import defect_frequencies, defect_scores
+from rotordx.features.bearing import SKF_6205
 from rotordx.models import classifier_from_state, make_classifier
-from rotordx.splits import Split
+from rotordx.models.loading import load_model
+from rotordx.workflows.crossval import cross_validate, make_folds
 
 FS = 12000.0
 LABEL_DEFECT = {"outer_race": "bpfo", "inner_race": "bpfi", "ball": "bsf"}
@@ -47,7 +48,7 @@ def bearing_signal(
     x = 0.5 * np.sin(2 * np.pi * shaft * t) + 0.3 * rng.normal(size=n)
     if label == "normal":
         return x
-    f = defect_frequencies(shaft)[LABEL_DEFECT[label] if label != "ball" else "bsf"]
+    f = defect_frequencies(shaft, SKF_6205)[LABEL_DEFECT[label] if label != "ball" else "bsf"]
     if label == "ball":
         f = 2 * f  # a ball defect strikes both races once per spin
     times = np.cumsum(rng.normal(1.0, 0.01, int(seconds * f) + 2) / f)
@@ -73,7 +74,7 @@ def windows(label, *, n=6, window=6000, **kw):
 @pytest.mark.parametrize("label", ["outer_race", "inner_race", "ball"])
 def test_defect_scores_name_the_impact_frequency(label):
     X = windows(label, n=4)
-    s, names = defect_scores(X, fs=FS, shaft_hz=1797 / 60)
+    s, names = defect_scores(X, fs=FS, shaft_hz=1797 / 60, geometry=SKF_6205)
     assert names == ["score_bpfo", "score_bpfi", "score_bsf"]
     assert s.shape == (4, 1, 3)
     k = names.index(f"score_{LABEL_DEFECT[label]}")
@@ -83,22 +84,26 @@ def test_defect_scores_name_the_impact_frequency(label):
 
 
 def test_defect_scores_of_noise_are_near_zero():
-    s, _ = defect_scores(windows("normal", n=4), fs=FS, shaft_hz=1797 / 60)
+    s, _ = defect_scores(windows("normal", n=4), fs=FS, shaft_hz=1797 / 60, geometry=SKF_6205)
     assert np.abs(s).max() < 1.2
 
 
 def test_defect_scores_follow_the_speed():
     X = windows("outer_race", n=2, rpm=1500.0)
-    right, _ = defect_scores(X, fs=FS, shaft_hz=25.0)
-    wrong, _ = defect_scores(X, fs=FS, shaft_hz=30.0)  # 20 % off: BPFO lines missed
+    right, _ = defect_scores(X, fs=FS, shaft_hz=25.0, geometry=SKF_6205)
+    wrong, _ = defect_scores(
+        X, fs=FS, shaft_hz=30.0, geometry=SKF_6205
+    )  # 20 % off: BPFO lines missed
     assert right[:, 0, 0].min() > wrong[:, 0, 0].max() + 1.0
 
 
 def test_defect_scores_reject_bad_bands():
     with pytest.raises(ParameterError, match="bands"):
-        defect_scores(windows("normal", n=1), fs=FS, shaft_hz=30.0, bands=[(1, 2, 3)])
+        defect_scores(
+            windows("normal", n=1), fs=FS, shaft_hz=30.0, bands=[(1, 2, 3)], geometry=SKF_6205
+        )
     with pytest.raises(ParameterError, match="at least one"):
-        defect_scores(windows("normal", n=1), fs=FS, shaft_hz=30.0, bands=[])
+        defect_scores(windows("normal", n=1), fs=FS, shaft_hz=30.0, bands=[], geometry=SKF_6205)
 
 
 # ---------------------------------------------------------------- model
@@ -121,7 +126,7 @@ def test_bearing_model_generalises_to_an_unseen_size_and_speed():
     train = _split([0.5, 2.0], rpm=1797.0, seed=0)
     valid = _split([1.0], rpm=1797.0, seed=100)
     test = _split([1.0], rpm=1730.0, seed=200)  # unseen size between, another speed
-    clf = make_classifier("bearing", fs=FS)
+    clf = make_classifier("bearing", fs=FS, geometry="SKF_6205")
     info = clf.fit(train, valid, seed=0)
     assert info["best_valid_accuracy"] >= 0.9
     acc = (clf.predict(test.X, shaft_hz=test.shaft_hz) == test.y).mean()
@@ -132,7 +137,7 @@ def test_bearing_model_generalises_to_an_unseen_size_and_speed():
 
 def test_bearing_model_state_round_trip_and_speed():
     train = _split([1.0], rpm=1797.0, seed=0)
-    clf = make_classifier("bearing", fs=FS, n_estimators=20)
+    clf = make_classifier("bearing", fs=FS, geometry="SKF_6205", n_estimators=20)
     clf.fit(train, train, seed=0)
     arrays, meta = clf.get_state()
     assert json.loads(json.dumps(meta))["geometry"]["n_balls"] == 9
@@ -271,7 +276,7 @@ def test_train_and_diagnose_with_the_bearing_model(cwru_like, tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    bundle = load_bundle(run)
+    bundle = load_model(run)
     assert bundle.model_name == "bearing"
     assert bundle.input["bearing"] == "SKF_6205"
     res = CliRunner().invoke(
@@ -316,11 +321,11 @@ def test_train_with_windows_in_revolutions(cwru_like, tmp_path):
     res = CliRunner().invoke(app, [*args, "--out", str(run), "--quiet"])
     assert res.exit_code == 0, res.output
     # 12 turns at the median speed (most files run at 1797 rpm), at the common 12 kHz
-    spec = load_bundle(run).input
+    spec = load_model(run).input
     assert spec["window"] == round(12 * 60 / 1797.0 * 12000) == 4808
     assert spec["hop"] == 4808 // 4
     res = CliRunner().invoke(app, [*args, "--hop", "1000", "--out", str(run), "--force"])
     assert res.exit_code == 0, res.output
-    assert load_bundle(run).input["hop"] == 1000
+    assert load_model(run).input["hop"] == 1000
     res = CliRunner().invoke(app, ["train", str(cwru_like), "--model", "dnn", "--revolutions", "5"])
     assert res.exit_code == 1 and "seed protocol" in res.output

@@ -9,10 +9,12 @@ from dataclasses import asdict
 import pytest
 import torch
 
-from rotordx.bundle import load_bundle, save_bundle
+from rotordx.data.seed import PreprocessConfig
 from rotordx.exceptions import BundleError
-from rotordx.models import build_model, make_classifier
-from rotordx.preprocess import PreprocessConfig
+from rotordx.models import make_classifier
+from rotordx.models.bundle import save_bundle
+from rotordx.models.loading import load_model
+from rotordx.models.registry import build_network
 from rotordx.signal import MinMaxScaling
 
 CLASSES = ("normal", "type1", "type2", "type3")
@@ -20,7 +22,7 @@ CLASSES = ("normal", "type1", "type2", "type3")
 
 def _save(tmp_path, name="cnn"):
     clf = make_classifier(name)
-    clf.module = build_model(name, seed=0)
+    clf.module = build_network(name, seed=0)
     clf.module.eval()
     clf.is_fitted = True
     scaler = MinMaxScaling((0.0, 1.0, 2.0, 3.0), (1.0, 2.0, 3.0, 4.0))
@@ -32,7 +34,7 @@ def _save(tmp_path, name="cnn"):
 @pytest.mark.parametrize("name", ["dnn", "cnn", "rnn"])
 def test_round_trip_predictions_identical(tmp_path, name):
     m, scaler = _save(tmp_path, name)
-    b = load_bundle(tmp_path)
+    b = load_model(tmp_path)
     x = torch.rand(50, 4)
     with torch.no_grad():
         assert torch.equal(m(x), b.model(x))
@@ -45,9 +47,9 @@ def test_missing_files(tmp_path):
     _save(tmp_path)
     (tmp_path / "model.safetensors").unlink()
     with pytest.raises(BundleError, match=r"model.safetensors is missing"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
     with pytest.raises(BundleError, match="not a folder"):
-        load_bundle(tmp_path / "nothing")
+        load_model(tmp_path / "nothing")
 
 
 def test_wrong_json_and_version(tmp_path):
@@ -56,13 +58,13 @@ def test_wrong_json_and_version(tmp_path):
     good = json.loads(manifest.read_text())
     manifest.write_text("{not json")
     with pytest.raises(BundleError, match="not valid JSON"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
     manifest.write_text(json.dumps({**good, "version": 99}))
     with pytest.raises(BundleError, match="bundle version 99"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
     manifest.write_text(json.dumps({**good, "model": {"name": "gpt", "meta": {}}}))
     with pytest.raises(BundleError, match="unknown model 'gpt'"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
 
 
 def test_weights_of_another_model(tmp_path):
@@ -71,11 +73,11 @@ def test_weights_of_another_model(tmp_path):
     good = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**good, "model": {**good["model"], "name": "dnn"}}))
     with pytest.raises(BundleError, match="do not fit model 'dnn'"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
     meta = {**good["model"]["meta"], "module_args": {"channels": 50}}
     manifest.write_text(json.dumps({**good, "model": {"name": "cnn", "meta": meta}}))
     with pytest.raises(BundleError, match=r"tensor 'conv1.0.weight' has shape \(100, 1, 2\)"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
 
 
 class _Payload:
@@ -92,7 +94,7 @@ def test_pickle_payload_is_refused_not_run(tmp_path):
     payload.marker = str(marker)
     (tmp_path / "model.safetensors").write_bytes(pickle.dumps(payload))
     with pytest.raises(BundleError, match="not a readable safetensors file"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)
     assert not marker.exists()
 
 
@@ -101,4 +103,4 @@ def test_truncated_weights(tmp_path):
     w = tmp_path / "model.safetensors"
     w.write_bytes(w.read_bytes()[:100])
     with pytest.raises(BundleError, match="not a readable safetensors file"):
-        load_bundle(tmp_path)
+        load_model(tmp_path)

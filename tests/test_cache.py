@@ -9,14 +9,11 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from rotordx.cache import CACHE_ENV, default_cache_dir, resolve_cache_dir
 from rotordx.cli import app
-from rotordx.preprocess import (
-    PreprocessConfig,
-    load_preprocessed_folder,
-    preprocess_folder,
-    preprocess_to_parquet,
-)
+from rotordx.data.cache import CACHE_ENV, default_cache_dir, resolve_cache_dir
+from rotordx.data.preprocessed import preprocess_to_parquet
+from rotordx.data.seed import PreprocessConfig
+from rotordx.data.seed_folder import load_preprocessed_folder, preprocess_folder
 
 runner = CliRunner()
 

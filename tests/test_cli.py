@@ -136,7 +136,7 @@ def test_evaluate_on_parquet_matches_folder(trained_run, other_group_dir, tmp_pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "{missing}", "--out", "{tmp}/r"], "not a folder"),
+        (["train", "{missing}", "--out", "{tmp}/r"], "no such file or folder"),
         (["train", "{empty}", "--out", "{tmp}/r"], "no KAMP group found"),
         (
             ["train", "{data}", "--model", "svm", "--out", "{tmp}/r", "--split", "3000,1000,1000"],
@@ -381,7 +381,7 @@ def test_windowed_same_seed_same_metrics(small_group_dir, tmp_path, model):
 
 
 def test_scores_json_has_no_nan_for_absent_classes():
-    from rotordx.evaluate import score_predictions
+    from rotordx.models.metrics import score_predictions
 
     s = score_predictions(np.array([1, 1, 2]), np.array([1, 2, 2]), classes=("a", "b", "c"))
     d = s.to_dict()

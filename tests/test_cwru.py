@@ -16,16 +16,8 @@ import pytest
 import scipy.io
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io.cwru import (
-    DATA_ENV,
-    NOMINAL_RPM,
-    CwruInfo,
-    G,
-    default_data_dir,
-    find_cwru,
-    parse_cwru_name,
-    read_cwru,
-)
+from rotordx.io.cwru import NOMINAL_RPM, CwruInfo, G, find_cwru, parse_cwru_name, read_cwru
+from rotordx.io.datadir import DATA_ENV, default_data_dir
 
 IR007 = "12k_Drive_End_IR007_0_105.mat"
 IR028 = "12k_Drive_End_IR028_0_3001.mat"

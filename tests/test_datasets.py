@@ -9,11 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from rotordx.cli import app
-from rotordx.datasets import all_windows, load_data, resample_recording, split_dataset
+from rotordx.data.dataset import Dataset, kamp_signals, load_data, resample_recording
+from rotordx.data.splits import WindowConfig, all_windows, split_dataset
 from rotordx.exceptions import DataError
 from rotordx.io import Recording
-from rotordx.runs import load_signals
-from rotordx.windows import WindowConfig, window_split
 
 runner = CliRunner()
 
@@ -23,7 +22,9 @@ def test_kamp_dataset_equals_class_signals(small_group_dir):
     assert ds.classes == ("normal", "type1", "type2", "type3") and ds.fs == 1000.0
     cfg = WindowConfig(window=512, hop=256)
     a = split_dataset(ds, config=cfg, seed=4)
-    b = window_split(load_signals(small_group_dir), config=cfg, seed=4)
+    b = split_dataset(
+        Dataset.from_arrays(kamp_signals(small_group_dir), fs=1000.0), config=cfg, seed=4
+    )
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x.X, y.X)
         np.testing.assert_array_equal(x.y, y.y)
@@ -66,7 +67,9 @@ def test_manifest_dataset(manifest):
     assert ds.fs == 1000.0  # the lowest rate
     assert all(r.recording.signals.shape == (2, 20000) for r in ds.recordings)
     assert {r.condition for r in ds.recordings} == {"A", "B"}
-    w = all_windows(ds.subset(condition="B"), window=1000)
+    w = all_windows(
+        ds.subset(i for i, r in enumerate(ds.recordings) if r.condition == "B"), window=1000
+    )
     assert len(w) == 3 * 20 and set(w.y.tolist()) == {0, 1, 2}
     with pytest.raises(DataError, match="not among the model's classes"):
         load_data(manifest, classes=("normal", "loose"))

@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rotordx.diagnose import diagnose, healthy_baseline, interpret_orders, load_recordings
+from rotordx.data.dataset import Dataset
+from rotordx.data.splits import WindowConfig, split_dataset
+from rotordx.diagnosis.api import diagnose, load_recordings
+from rotordx.diagnosis.rules import interpret_orders
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.features.bearing import SKF_6205
+from rotordx.features.profile import healthy_baseline
 from rotordx.io import read_channels
 from rotordx.models import make_classifier
 from rotordx.simulate import TestbedConfig, simulate_class
-from rotordx.windows import WindowConfig, window_split
 
 FS = 1000.0
 
@@ -26,7 +30,7 @@ def test_pure_1x_sine_reads_as_unbalance_like():
     f0 = 30.0
     t = np.arange(8192) / FS
     x = 2.0 * np.sin(2 * np.pi * f0 * t)[None, :]
-    from rotordx.diagnose import order_profile
+    from rotordx.features.profile import order_profile
 
     prof = order_profile(x, fs=FS, window=1024, speed_hz=f0)
     orders = {
@@ -45,7 +49,7 @@ def test_half_orders_read_as_looseness_like():
         + 0.4 * np.sin(2 * np.pi * 0.5 * f0 * t)
         + 0.6 * np.sin(2 * np.pi * 2 * f0 * t)
     )[None, :]
-    from rotordx.diagnose import order_profile
+    from rotordx.features.profile import order_profile
 
     prof = order_profile(x, fs=FS, window=1024, speed_hz=f0)
     orders = {
@@ -62,7 +66,7 @@ def test_baseline_rules_on_simulated_machines():
         "type2": {"looseness"},
         "type3": {"unbalance", "looseness"},
     }
-    from rotordx.diagnose import order_profile
+    from rotordx.features.profile import order_profile
 
     for fault, kinds in expected.items():
         prof = order_profile(_sim(fault, rpm=1650.0, seed=3), fs=FS, window=1024)
@@ -80,12 +84,13 @@ def test_baseline_rules_on_simulated_machines():
 @pytest.fixture(scope="module")
 def feature_bundle(tmp_path_factory):
     """A features model trained at 1800 rpm, loaded back from its bundle."""
-    from rotordx.bundle import load_bundle, save_bundle
-    from rotordx.io import CLASSES
+    from rotordx.classes import KAMP_CLASSES
+    from rotordx.models.bundle import save_bundle
+    from rotordx.models.loading import load_model
 
-    signals = np.stack([_sim(c, seconds=40.0) for c in CLASSES])
+    signals = np.stack([_sim(c, seconds=40.0) for c in KAMP_CLASSES])
     wcfg = WindowConfig(window=1024, hop=512)
-    tr, va, _ = window_split(signals, config=wcfg, seed=0)
+    tr, va, _ = split_dataset(Dataset.from_arrays(signals, fs=1000.0), config=wcfg, seed=0)
     clf = make_classifier("features", fs=FS, n_estimators=60)
     clf.fit(tr, va, seed=0)
     spec = {
@@ -96,8 +101,8 @@ def feature_bundle(tmp_path_factory):
         "baseline": healthy_baseline(signals[0][:, :20000], fs=FS, window=1024),
     }
     d = tmp_path_factory.mktemp("bundle")
-    save_bundle(d, classifier=clf, classes=CLASSES, input=spec)
-    return load_bundle(d)
+    save_bundle(d, classifier=clf, classes=KAMP_CLASSES, input=spec)
+    return load_model(d)
 
 
 @pytest.mark.parametrize("fault", ["normal", "type1", "type2", "type3"])
@@ -129,8 +134,9 @@ def test_generic_csv_with_time_column_and_resampling(tmp_path):
     np.savetxt(p, np.column_stack([t, x, 2 * x]), delimiter=",", header="time,a,b", comments="")
     rec = read_channels(p)
     assert rec.fs == pytest.approx(2000.0) and rec.channel_names == ("a", "b")
-    ((res, rpm),) = load_recordings(p, fs=1000.0)
-    assert rpm is None
+    (lab,) = load_recordings(p, fs=1000.0)
+    res = lab.recording
+    assert lab.rpm is None and lab.label is None
     assert res.fs == 1000.0 and res.signals.shape == (2, 5000)
     spec = np.abs(np.fft.rfft(res.signals[1]))
     assert np.fft.rfftfreq(5000, 1e-3)[spec.argmax()] == pytest.approx(30.0, abs=0.3)
@@ -162,22 +168,22 @@ def seed_bundle(small_group_dir, tmp_path_factory):
     from typer.testing import CliRunner
 
     from conftest import SMALL_SPLIT
-    from rotordx.bundle import load_bundle
     from rotordx.cli import app
+    from rotordx.models.loading import load_model
 
     out = tmp_path_factory.mktemp("seed_run") / "dnn"
     args = ["train", str(small_group_dir), "--model", "dnn", "--out", str(out)]
     args += ["--max-epochs", "1", "--split", SMALL_SPLIT, "--threads", "1", "--quiet"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    return load_bundle(out, threads=1)
+    return load_model(out, threads=1)
 
 
 def _streamed(bundle, rec, sizes, **kw):
     """Diagnose ``rec`` fed in blocks of the given sizes (cycled), counting the passes."""
-    from rotordx.diagnose import _Diagnoser, _run
+    from rotordx.diagnosis.engine import Diagnoser, run_passes
 
-    d = _Diagnoser(bundle, name=rec.name, fs=rec.fs, channel_names=rec.channel_names, **kw)
+    d = Diagnoser(bundle, name=rec.name, fs=rec.fs, channel_names=rec.channel_names, **kw)
     passes = []
 
     def blocks():
@@ -188,7 +194,7 @@ def _streamed(bundle, rec, sizes, **kw):
             yield [rec.signals[:, a:b]]
             a, i = b, i + 1
 
-    (out,) = _run([d], blocks)
+    (out,) = run_passes([d], blocks)
     return out, len(passes)
 
 
@@ -235,14 +241,14 @@ def test_block_by_block_equals_whole(feature_bundle, seed_bundle, which, rpm, be
     )
     whole = diagnose(bundle, rec, rpm=rpm, bearing=bearing)
     # the whole-array physics, computed independently of the block engine
-    from rotordx.diagnose import EXPLAIN_ORDERS, order_profile
     from rotordx.features import (
         amplitude_spectrum,
         estimate_running_speed,
         order_amplitudes,
         strongest_defect,
     )
-    from rotordx.windows import frame
+    from rotordx.features.profile import EXPLAIN_ORDERS, order_profile
+    from rotordx.signal.framing import frame
 
     wins = frame(rec.signals, window=1024, hop=1024)
     speed = rpm / 60 if rpm else float(np.median(estimate_running_speed(wins, fs=FS)))
@@ -258,7 +264,7 @@ def test_block_by_block_equals_whole(feature_bundle, seed_bundle, which, rpm, be
     assert np.array_equal(whole.spectrum[0], freqs)
     np.testing.assert_allclose(whole.spectrum[1], amp.mean(axis=0), rtol=1e-12)
     if bearing:
-        ref = strongest_defect(rec.signals[0], fs=FS, shaft_hz=whole.speed_hz)
+        ref = strongest_defect(rec.signals[0], fs=FS, shaft_hz=whole.speed_hz, geometry=SKF_6205)
         assert whole.findings[0].kind == "bearing"
         assert whole.findings[0].statement == ref["explanation"]
     for sizes in ([1], [333, 1024, 7, 5000], [4096]):
@@ -286,26 +292,28 @@ def test_short_recordings_are_rejected_clearly(feature_bundle, seed_bundle):
 
 
 def test_diagnose_path_streams_a_kamp_folder(seed_bundle, small_group_dir, tmp_path):
-    from rotordx.diagnose import diagnose_path, plot_diagnosis
+    from rotordx.diagnosis.api import diagnose_path
+    from rotordx.render.diagnosis import diagnosis_figure
+    from rotordx.render.figures import save_png
 
     streamed = diagnose_path(seed_bundle, small_group_dir)
     recs = load_recordings(small_group_dir, fs=FS)
-    whole = [diagnose(seed_bundle, r, rpm=rpm) for r, rpm in recs]
+    whole = [diagnose(seed_bundle, r.recording, rpm=r.rpm) for r in recs]
     assert [d.source for d in streamed] == [d.source for d in whole]
     for a, b in zip(streamed, whole, strict=True):
         _assert_same(a, b)
     (one,) = diagnose_path(seed_bundle, small_group_dir, column="type1", spectrum=False)
     _assert_same(one, whole[1])
     assert one.spectrum is None
-    with pytest.raises(Exception, match="without spectrum=True"):
-        plot_diagnosis(tmp_path / "x.png", one)
-    png = plot_diagnosis(tmp_path / "x.png", streamed[1])
+    with pytest.raises(ParameterError, match="without spectrum=True"):
+        diagnosis_figure(one)
+    png = save_png(diagnosis_figure(streamed[1]), tmp_path / "x.png")
     assert png.stat().st_size > 10_000
 
 
 def test_known_rpm_reads_a_kamp_folder_once(seed_bundle, small_group_dir, monkeypatch):
-    from rotordx.diagnose import diagnose_path
-    from rotordx.stream import GroupStream
+    from rotordx.data.kamp_grid import GroupStream
+    from rotordx.diagnosis.api import diagnose_path
 
     reads = []
     blocks = GroupStream.blocks
@@ -318,9 +326,9 @@ def test_known_rpm_reads_a_kamp_folder_once(seed_bundle, small_group_dir, monkey
     streamed = diagnose_path(seed_bundle, small_group_dir, rpm=1790.0, spectrum=False)
     assert len(reads) == 1  # no speed to estimate: one pass
     recs = load_recordings(small_group_dir, fs=FS)
-    for d, (rec, _) in zip(streamed, recs, strict=True):
+    for d, r in zip(streamed, recs, strict=True):
         assert d.speed_hz == pytest.approx(1790.0 / 60)
-        _assert_same(d, diagnose(seed_bundle, rec, rpm=1790.0, spectrum=False))
+        _assert_same(d, diagnose(seed_bundle, r.recording, rpm=1790.0, spectrum=False))
     reads.clear()
     diagnose_path(seed_bundle, small_group_dir, column="normal", spectrum=False)
     assert len(reads) == 2

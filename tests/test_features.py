@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import gamma
 
+from rotordx.classes import KAMP_CLASSES
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.features import (
     DEFAULT_ORDERS,
@@ -38,7 +39,7 @@ from rotordx.features import (
     time_features,
     velocity_rms,
 )
-from rotordx.simulate import CLASSES, TestbedConfig, running_speed, simulate_class
+from rotordx.simulate import TestbedConfig, running_speed, simulate_class
 
 FS = 1000.0
 N = 1024
@@ -53,7 +54,7 @@ def _sim_windows(rpm, seed, *, n=N, fs=FS, t0=3.0):
     """All four classes of one simulated run on a uniform grid: (4 classes, 4 sensors, n)."""
     cfg = TestbedConfig(rpm=rpm)
     t = t0 + np.arange(n) / fs
-    x = np.stack([simulate_class(cfg, fault=c, times=t, seed=seed).T for c in CLASSES])
+    x = np.stack([simulate_class(cfg, fault=c, times=t, seed=seed).T for c in KAMP_CLASSES])
     return x, float(running_speed(cfg, t=t, seed=seed).mean())
 
 
@@ -217,8 +218,8 @@ def test_order_amplitudes_per_window_speed_and_nyquist():
 def test_speed_estimate_on_simulated_testbed(rpm, seed):
     x, true = _sim_windows(rpm, seed)
     est = estimate_running_speed(x, fs=FS)  # one joint estimate per class window
-    assert est.shape == (len(CLASSES),)
-    for cls, f in zip(CLASSES, est, strict=True):
+    assert est.shape == (len(KAMP_CLASSES),)
+    for cls, f in zip(KAMP_CLASSES, est, strict=True):
         assert abs(f / true - 1) < 0.01, (cls, f, true)
     # a hint narrows the search and gives the same answer
     hinted = estimate_running_speed(x, fs=FS, rpm_hint=rpm * 1.1)
@@ -280,7 +281,7 @@ def test_simulated_order_signatures():
     """type1 raises 1x; type2 raises 0.5x/1x and 2x/1x on the vertical sensors (1 and 3)."""
     for rpm in (1800, 2400):
         x = np.concatenate([_sim_windows(rpm, s, t0=t0)[0] for s in (0, 1) for t0 in (2.0, 9.0)])
-        cls = np.tile(np.arange(len(CLASSES)), 4)
+        cls = np.tile(np.arange(len(KAMP_CLASSES)), 4)
         oa = order_amplitudes(x, fs=FS, speed_hz=estimate_running_speed(x, fs=FS))
         normal, type1, type2 = (oa[cls == c] for c in range(3))
         # every window: type1's 1x is several times normal's, on every sensor

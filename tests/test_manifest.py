@@ -16,13 +16,9 @@ import scipy.io.wavfile
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io.cwru import G, find_cwru
-from rotordx.io.manifest import (
-    LabeledRecording,
-    ManifestEntry,
-    load_entry,
-    read_manifest,
-    write_cwru_manifest,
-)
+from rotordx.io.manifest import ManifestEntry, read_manifest, write_cwru_manifest
+from rotordx.io.recording import LabeledRecording
+from rotordx.io.sources import load_entry
 
 # ---------------------------------------------------------------- CWRU round trip
 

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from rotordx.exceptions import ParameterError
-from rotordx.models import KAMP_CNN, KAMP_DNN, KAMP_RNN, MODELS, build_model, count_parameters
+from rotordx.models.nets import KAMP_CNN, KAMP_DNN, KAMP_RNN, count_parameters
+from rotordx.models.registry import SEED, build_network, model_names
 
 # Counted from the specification by hand:
 # DNN: (4*100+100) + 2*(100*100+100) + (100*4+4)
@@ -16,9 +17,9 @@ from rotordx.models import KAMP_CNN, KAMP_DNN, KAMP_RNN, MODELS, build_model, co
 EXPECTED = {"dnn": 21_104, "cnn": 1_332, "rnn": 123_604}
 
 
-@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("name", model_names(protocol=SEED))
 def test_parameter_count_and_shapes(name):
-    m = build_model(name)
+    m = build_network(name)
     assert count_parameters(m) == EXPECTED[name]
     m.eval()
     out = m(torch.rand(7, 4))
@@ -63,8 +64,10 @@ def test_dropout_active_only_in_training():
 
 
 def test_unknown_model():
-    with pytest.raises(ParameterError, match="unknown model 'svm'; expected one of dnn, cnn"):
-        build_model("svm")
+    with pytest.raises(ParameterError, match="unknown model 'svm'; expected one of features, "):
+        build_network("svm")
+    with pytest.raises(ParameterError, match="'features' is not a torch network"):
+        build_network("features")
 
 
 def test_rnn_direct_cell_equals_nn_lstm():
@@ -110,7 +113,7 @@ def test_numba_uses_workqueue_layer_beside_torch():
     code = (
         "import rotordx, numpy as np, numba;"
         "from rotordx.models import make_classifier;"
-        "from rotordx.splits import Split;"
+        "from rotordx.data.splits import Split;"
         "X = np.random.default_rng(0).standard_normal((8, 2, 256)).astype('float32');"
         "y = np.arange(8) % 2;"
         "make_classifier('minirocket', n_kernels=200).fit(Split(X, y), Split(X, y));"

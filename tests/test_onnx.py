@@ -13,17 +13,20 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SMALL_SPLIT
-from rotordx.bundle import load_bundle, save_bundle
+from rotordx.classes import KAMP_CLASSES
 from rotordx.cli import app
+from rotordx.data.dataset import Dataset
+from rotordx.data.seed import PreprocessConfig
+from rotordx.data.splits import Split, WindowConfig, split_dataset
 from rotordx.exceptions import BundleError, DataError, ParameterError
 from rotordx.models import default_train_config, make_classifier
-from rotordx.onnx_export import EXPORTABLE, export_onnx, to_onnx
-from rotordx.onnx_runtime import OnnxClassifier, load_onnx, read_metadata
-from rotordx.preprocess import PreprocessConfig
+from rotordx.models.bundle import save_bundle
+from rotordx.models.loading import load_model
+from rotordx.models.onnx_export import export_onnx, to_onnx
+from rotordx.models.onnx_runtime import OnnxClassifier, load_onnx, read_metadata
+from rotordx.models.registry import exportable_names
 from rotordx.signal import MinMaxScaling
-from rotordx.simulate import CLASSES, simulate_class
-from rotordx.splits import Split
-from rotordx.windows import WindowConfig, window_split
+from rotordx.simulate import simulate_class
 
 FS = 1000.0
 WINDOW = WindowConfig(window=512, hop=256)
@@ -33,8 +36,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def window_data():
     t = np.arange(12 * int(FS)) / FS
-    signals = np.stack([simulate_class(fault=c, times=t, seed=0).T for c in CLASSES])
-    return window_split(signals, config=WINDOW, seed=0)
+    signals = np.stack([simulate_class(fault=c, times=t, seed=0).T for c in KAMP_CLASSES])
+    return split_dataset(Dataset.from_arrays(signals, fs=1000.0), config=WINDOW, seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,7 @@ def run_dirs(window_data, point_data, tmp_path_factory):
             clf = make_classifier(name, protocol=protocol, train_config=cfg)
             clf.fit(tr, va, seed=0)
             d = tmp_path_factory.mktemp(f"{name}_{protocol}")
-            save_bundle(d, classifier=clf, classes=CLASSES, input=_spec(protocol, tr))
+            save_bundle(d, classifier=clf, classes=KAMP_CLASSES, input=_spec(protocol, tr))
             cache[key] = (d, te)
         return cache[key]
 
@@ -93,8 +96,8 @@ def test_onnx_predictions_equal_pytorch(run_dirs, tmp_path, name, protocol):
     run, test = run_dirs(name, protocol)
     info = export_onnx(run, tmp_path / "m.onnx")
     assert info["model"] == name and info["max_abs_diff"] <= 1e-5
-    eager = load_bundle(run)
-    onnx_bundle = load_bundle(tmp_path / "m.onnx", threads=1)
+    eager = load_model(run)
+    onnx_bundle = load_model(tmp_path / "m.onnx", threads=1)
     assert isinstance(onnx_bundle.classifier, OnnxClassifier)
     p_torch = eager.classifier.predict_proba(test.X)
     p_onnx = onnx_bundle.classifier.predict_proba(test.X)
@@ -109,7 +112,7 @@ def test_onnx_predictions_equal_pytorch(run_dirs, tmp_path, name, protocol):
 )
 def test_opsets_fixed_batch_and_1d_layout(run_dirs, kwargs):
     run, test = run_dirs("wdcnn", "window")
-    b = load_bundle(run)
+    b = load_model(run)
     model = to_onnx(b.classifier, classes=b.classes, input=b.input, **kwargs)
     clf = OnnxClassifier(model, threads=1)
     assert clf.batch == kwargs.get("batch")
@@ -120,7 +123,7 @@ def test_opsets_fixed_batch_and_1d_layout(run_dirs, kwargs):
 def test_lstm_and_pointwise_at_opset_18(run_dirs):
     for name, protocol in (("lstm", "window"), ("dnn", "window")):
         run, test = run_dirs(name, protocol)
-        b = load_bundle(run)
+        b = load_model(run)
         clf = OnnxClassifier(to_onnx(b.classifier, classes=b.classes, input=b.input, opset=18))
         np.testing.assert_allclose(
             clf.predict_proba(test.X), b.classifier.predict_proba(test.X), atol=1e-5
@@ -131,25 +134,25 @@ def test_metadata_round_trip(run_dirs, tmp_path):
     run, _ = run_dirs("wdcnn", "window")
     path = tmp_path / "w.onnx"
     export_onnx(run, path)
-    eager, exported = load_bundle(run), load_onnx(path)
+    eager, exported = load_model(run), load_onnx(path)
     assert exported.model_name == "wdcnn" and exported.protocol == "window"
-    assert exported.classes == eager.classes == CLASSES
+    assert exported.classes == eager.classes == KAMP_CLASSES
     assert exported.input == eager.input
     # readable without rotordx: plain ONNX metadata and shapes
     model = onnx.load(str(path))
     props = {p.key: p.value for p in model.metadata_props}
     assert props["format"] == "rotordx-onnx" and props["model"] == "wdcnn"
-    assert json.loads(props["classes"]) == list(CLASSES)
+    assert json.loads(props["classes"]) == list(KAMP_CLASSES)
     assert json.loads(props["input"])["fs"] == FS
     dims = [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
     assert dims == ["batch", 4, WINDOW.window]
-    assert read_metadata(model)["classes"] == CLASSES
+    assert read_metadata(model)["classes"] == KAMP_CLASSES
 
 
 def test_seed_protocol_keeps_scaler_and_preprocessing(run_dirs, tmp_path):
     run, _ = run_dirs("cnn", "seed")
     export_onnx(run, tmp_path / "c.onnx")
-    a, b = load_bundle(run), load_bundle(tmp_path / "c.onnx")
+    a, b = load_model(run), load_model(tmp_path / "c.onnx")
     assert b.scaler == a.scaler and b.preprocess == a.preprocess
 
 
@@ -164,7 +167,7 @@ def unexportable_runs(window_data, tmp_path_factory):
         clf = make_classifier(name, **params)
         clf.fit(tr, va, seed=0)
         d = tmp_path_factory.mktemp(name)
-        save_bundle(d, classifier=clf, classes=CLASSES, input=_spec("window", tr))
+        save_bundle(d, classifier=clf, classes=KAMP_CLASSES, input=_spec("window", tr))
         runs[name] = (d, clf)
     return runs
 
@@ -175,19 +178,23 @@ def test_unexportable_models_are_refused(unexportable_runs, tmp_path, name):
     out = tmp_path / "x.onnx"
     with pytest.raises(ParameterError, match=rf"model '{name}' cannot be exported to ONNX") as e:
         export_onnx(run, out)
-    assert "Exportable models: " + ", ".join(EXPORTABLE) in str(e.value)
+    assert "Exportable models: " + ", ".join(exportable_names()) in str(e.value)
     assert "no ONNX form" in str(e.value)
     assert not out.exists() and not list(tmp_path.iterdir())
     with pytest.raises(ParameterError, match="cannot be exported"):
-        to_onnx(clf, classes=CLASSES, input=_spec("window", Split(np.zeros(1), np.zeros(1))))
+        to_onnx(clf, classes=KAMP_CLASSES, input=_spec("window", Split(np.zeros(1), np.zeros(1))))
 
 
 def test_every_registered_model_is_exportable_or_refused_with_a_reason():
     from rotordx.models import MODEL_NAMES
 
-    for name in sorted(set(MODEL_NAMES) - set(EXPORTABLE)):
+    for name in sorted(set(MODEL_NAMES) - set(exportable_names())):
         with pytest.raises(ParameterError, match=rf"'{name}' cannot be exported.*no ONNX form"):
-            to_onnx(make_classifier(name), classes=CLASSES, input={})
+            to_onnx(
+                make_classifier(name, data={"fs": 1000.0, "geometry": "SKF_6205"}),
+                classes=KAMP_CLASSES,
+                input={},
+            )
 
 
 def test_export_arguments_are_checked(run_dirs, tmp_path):
@@ -219,9 +226,9 @@ def test_bad_files_are_refused_with_a_clear_error(good_onnx, tmp_path):
     for name, (content, message) in cases.items():
         (tmp_path / name).write_bytes(content)
         with pytest.raises(BundleError, match=message):
-            load_bundle(tmp_path / name)
+            load_model(tmp_path / name)
     with pytest.raises(BundleError, match="no such file"):
-        load_bundle(tmp_path / "missing.onnx")
+        load_model(tmp_path / "missing.onnx")
 
 
 def _rewrite(path, out, edit):
@@ -355,9 +362,9 @@ def test_onnx_diagnosis_does_not_import_torch(cli_runs, other_group_dir, tmp_pat
     _ok(["export", cli_runs / "wdcnn", path])
     code = (
         "import sys\n"
-        "from rotordx.bundle import load_bundle\n"
-        "from rotordx.diagnose import diagnose_path\n"
-        f"b = load_bundle({str(path)!r}, threads=1)\n"
+        "from rotordx.models import load_model\n"
+        "from rotordx.diagnosis import diagnose_path\n"
+        f"b = load_model({str(path)!r}, threads=1)\n"
         f"d = diagnose_path(b, {str(other_group_dir)!r}, spectrum=False)\n"
         "print(len(d), d[0].verdict in b.classes, 'torch' in sys.modules)\n"
     )

@@ -9,14 +9,10 @@ from scipy import interpolate
 from sklearn.preprocessing import MinMaxScaler
 
 from conftest import SMALL_SECONDS
+from rotordx.data.preprocessed import read_preprocessed, write_preprocessed
+from rotordx.data.seed import PreprocessConfig, preprocess_group
 from rotordx.exceptions import DataError
 from rotordx.io import load_kamp_group
-from rotordx.preprocess import (
-    PreprocessConfig,
-    preprocess_group,
-    read_preprocessed,
-    write_preprocessed,
-)
 
 
 def _seed_reference(directory, duration):

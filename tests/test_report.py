@@ -1,4 +1,4 @@
-"""The self-contained HTML report (``rotordx.report``) on a small simulated group."""
+"""The self-contained HTML report (``rotordx.workflows.report``) on a small simulated group."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 
 from rotordx import DataError, __version__
-from rotordx.report import CLASS_NAMES, class_spectra, describe_feature, write_report
-from rotordx.windows import WindowConfig
+from rotordx.classes import KAMP_CLASSES, meaning
+from rotordx.data.splits import WindowConfig
+from rotordx.render.report import describe_feature
+from rotordx.workflows.report import class_spectra, write_report
 
 #: 12 s recordings: 512-sample windows give 24 train and 7 test windows per class.
 SMALL_WINDOW = WindowConfig(window=512, hop=256)
@@ -45,7 +47,7 @@ def test_report_is_one_html_document(report):
     assert doc.count("<body>") == 1 and doc.count("</body>") == 1
     for title in SECTIONS:
         assert title in doc
-    for name in CLASS_NAMES.values():
+    for name in (meaning(c) for c in KAMP_CLASSES):
         assert html_escaped(name) in doc
     assert f"rotordx {__version__}" in doc
     assert "rpm" in doc and "ISO 20816-3" in doc
@@ -86,7 +88,7 @@ def test_report_written_atomically(report):
 def test_report_tables(report):
     _, _, doc = report
     # one row per class and sensor in the order table, zones A-D only
-    assert doc.count('<tr class="first">') == len(CLASS_NAMES)
+    assert doc.count('<tr class="first">') == len(KAMP_CLASSES)
     for order in ("0.5x", "1x", "1.5x", "2x", "3x"):
         assert f"<th>{order}</th>" in doc
     zones = re.findall(r'text-align:center">([A-Z])</td>', doc)
@@ -94,12 +96,14 @@ def test_report_tables(report):
 
 
 def test_report_accuracy_matches_an_independent_fit(report, small_group_dir):
+    from rotordx.data.dataset import Dataset, kamp_signals
+    from rotordx.data.splits import split_dataset
     from rotordx.models import make_classifier
-    from rotordx.runs import load_signals
-    from rotordx.windows import window_split
 
     _, _, doc = report
-    tr, va, te = window_split(load_signals(small_group_dir), config=SMALL_WINDOW, seed=0)
+    tr, va, te = split_dataset(
+        Dataset.from_arrays(kamp_signals(small_group_dir), fs=1000.0), config=SMALL_WINDOW, seed=0
+    )
     clf = make_classifier("features", fs=1000.0)
     clf.fit(tr, va, seed=0)
     acc = float((clf.predict(te.X) == te.y).mean())

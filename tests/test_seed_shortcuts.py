@@ -8,8 +8,9 @@ import pytest
 import torch
 from torch import nn
 
-from rotordx.models import KAMP_CNN, build_model
-from rotordx.models.seed import dropout
+from rotordx.models.nets import KAMP_CNN
+from rotordx.models.nets.seed import dropout
+from rotordx.models.registry import build_network
 
 
 def _pair(seed=0):
@@ -77,7 +78,7 @@ def test_dropout_follows_torch_manual_seed():
 
 @pytest.mark.parametrize("name", ["dnn", "cnn", "rnn"])
 def test_seed_models_drop_out_only_in_training(name):
-    m = build_model(name, seed=0)
+    m = build_network(name, seed=0)
     x = torch.rand(64, 4)
     m.eval()
     assert torch.equal(m(x), m(x))

@@ -7,10 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from rotordx.classes import KAMP_CLASSES
 from rotordx.exceptions import ParameterError
+from rotordx.io.kamp import N_SENSORS
 from rotordx.simulate import (
-    CLASSES,
-    N_SENSORS,
     TestbedConfig,
     running_speed,
     shaft_angle,
@@ -21,7 +21,7 @@ from rotordx.simulate import (
 SECONDS = 20.0
 LOOSE = (1, 3)  # sensors 2 and 4 measure along the loose (vertical) direction
 ACROSS = (0, 2)  # sensors 1 and 3 are horizontal
-COL = {name: 1 + i for i, name in enumerate(CLASSES)}
+COL = {name: 1 + i for i, name in enumerate(KAMP_CLASSES)}
 
 
 def _grid(seconds: float) -> np.ndarray:
@@ -288,7 +288,7 @@ def test_normal_is_independent_of_fault_severities():
 def test_simulate_class_reproduces_testbed_columns():
     cfg = TestbedConfig(seconds=2.0)
     data = simulate_testbed(cfg, seed=14)
-    for cls in CLASSES:
+    for cls in KAMP_CLASSES:
         for s in (0, 3):
             out = simulate_class(cfg, fault=cls, times=data[s][:, 0], seed=14)
             assert out.shape == (data[s].shape[0], N_SENSORS)

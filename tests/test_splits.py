@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rotordx.data.seed import SEED_SPLIT, seed_split
 from rotordx.exceptions import DataError
-from rotordx.splits import SEED_SPLIT, seed_split
 
 
 def _signals(n_cls=4, n=1000):

@@ -5,23 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rotordx.data.kamp_grid import GroupStream, first_index_at_or_after
+from rotordx.data.preprocessed import preprocess_to_parquet, read_preprocessed
+from rotordx.data.seed import PreprocessConfig, preprocess_group, resample_group
+from rotordx.data.seed_folder import load_preprocessed_folder, preprocess_folder
 from rotordx.exceptions import DataError
 from rotordx.io import load_kamp_group, read_kamp_sensor, write_kamp_group
 from rotordx.io.kamp_stream import KampSensorReader, iter_kamp_sensor
-from rotordx.preprocess import (
-    PreprocessConfig,
-    load_preprocessed_folder,
-    preprocess_folder,
-    preprocess_group,
-    preprocess_to_parquet,
-    read_preprocessed,
-    resample_group,
-)
 from rotordx.signal import moving_average
 from rotordx.signal.filters import MovingAverageStream
 from rotordx.signal.resample import grid_size, grid_times, uniform_grid
 from rotordx.simulate import TestbedConfig, simulate_testbed
-from rotordx.stream import GroupStream, first_index_at_or_after
 
 
 @pytest.mark.parametrize("duration", [0.05, 1.0, 12.0, 139.9995, 140.0, 2240.0])
@@ -148,7 +142,7 @@ def test_folder_preprocessing_with_a_given_scaler(small_group_dir, other_group_d
 
 
 def test_streaming_parquet_equals_in_memory_parquet(small_group_dir, tmp_path):
-    from rotordx.preprocess import write_preprocessed
+    from rotordx.data.preprocessed import write_preprocessed
 
     data = preprocess_folder(small_group_dir)
     write_preprocessed(data, tmp_path / "a.parquet")

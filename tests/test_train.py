@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rotordx.data.splits import Split
 from rotordx.exceptions import ParameterError
-from rotordx.models import build_model
-from rotordx.splits import Split
-from rotordx.train import TrainConfig, fit, predict_logits
+from rotordx.models.registry import build_network
+from rotordx.models.train_config import TrainConfig
+from rotordx.models.training import fit, predict_logits
 
 
 def _blobs(n, seed, spread=0.35):
@@ -25,7 +26,7 @@ def _acc(model, split):
 
 def test_learns_and_records_every_epoch():
     tr, va = _blobs(4000, 0), _blobs(1000, 1)
-    m = build_model("dnn")
+    m = build_network("dnn")
     h = fit(m, tr, va, TrainConfig(max_epochs=15, patience=15, batch_size=500, threads=1))
     assert h.epochs_run == 15
     assert len(h.train_loss) == len(h.valid_loss) == len(h.valid_accuracy) == 15
@@ -36,7 +37,7 @@ def test_learns_and_records_every_epoch():
 
 def test_early_stopping_restores_best_not_last():
     tr, va = _blobs(2000, 0, spread=0.9), _blobs(1000, 1, spread=0.9)
-    m = build_model("dnn")
+    m = build_network("dnn")
     # a large learning rate makes validation accuracy jump around
     cfg = TrainConfig(max_epochs=200, patience=4, batch_size=250, lr=0.05, threads=1)
     h = fit(m, tr, va, cfg)
@@ -52,7 +53,7 @@ def test_same_seed_same_numbers(name):
     tr, va = _blobs(1500, 0), _blobs(500, 1)
     runs = []
     for seed in (3, 3, 4):
-        m = build_model(name, seed=seed)
+        m = build_network(name, seed=seed)
         h = fit(
             m, tr, va, TrainConfig(max_epochs=3, patience=3, batch_size=500, seed=seed, threads=1)
         )

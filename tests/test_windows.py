@@ -17,8 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rotordx.data.dataset import Dataset
+from rotordx.data.splits import WindowConfig, all_windows, block_bounds, split_dataset
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.windows import WindowConfig, block_bounds, frame, window_split, windows_of
+from rotordx.signal.framing import frame
 
 #: Sample indices stay below this; class and channel are encoded above it.
 _INDEX_RANGE = 1 << 16
@@ -64,7 +66,7 @@ def _check_windows(split, *, n_channels: int, window: int) -> dict[int, np.ndarr
 def _check_leak_free(signals: np.ndarray, config: WindowConfig, seed: int = 0):
     """Run window_split and assert the protocol's guarantees; return the splits."""
     n_classes, n_channels, n = signals.shape
-    splits = window_split(signals, config=config, seed=seed)
+    splits = split_dataset(Dataset.from_arrays(signals, fs=1000.0), config=config, seed=seed)
     bounds = block_bounds(n, config=config)
     w = config.window
     ranges = []  # per split: class -> (first covered sample, last covered sample)
@@ -213,7 +215,7 @@ def test_block_bounds_need_in_message_is_enough(window, shares, extra_gap):
 
 def test_windows_of_labels_and_order():
     sig = _encoded(3, 2, 300)
-    s = windows_of(sig, window=32, hop=16)
+    s = all_windows(Dataset.from_arrays(sig, fs=1000.0), window=32, hop=16)
     per_class = 1 + (300 - 32) // 16
     assert s.X.shape == (3 * per_class, 2, 32) and s.X.dtype == np.float32
     np.testing.assert_array_equal(s.y, np.repeat(np.arange(3), per_class))
@@ -240,7 +242,9 @@ def test_window_split_is_leak_free(config):
 
 def test_window_split_labels_match_class():
     sig = _encoded(4, 1, 3_000)
-    for split in window_split(sig, config=WindowConfig(window=32, hop=16)):
+    for split in split_dataset(
+        Dataset.from_arrays(sig, fs=1000.0), config=WindowConfig(window=32, hop=16)
+    ):
         cls, _, _ = _decode(split.X, 1)
         assert (cls == split.y[:, None, None]).all()
         np.testing.assert_array_equal(np.bincount(split.y), np.full(4, len(split) // 4))
@@ -249,9 +253,9 @@ def test_window_split_labels_match_class():
 def test_window_split_is_seeded_and_shuffled():
     sig = _encoded(3, 2, 4_000)
     cfg = WindowConfig(window=32, hop=16)
-    a = window_split(sig, config=cfg, seed=7)
-    b = window_split(sig, config=cfg, seed=7)
-    c = window_split(sig, config=cfg, seed=8)
+    a = split_dataset(Dataset.from_arrays(sig, fs=1000.0), config=cfg, seed=7)
+    b = split_dataset(Dataset.from_arrays(sig, fs=1000.0), config=cfg, seed=7)
+    c = split_dataset(Dataset.from_arrays(sig, fs=1000.0), config=cfg, seed=8)
     for sa, sb, sc in zip(a, b, c, strict=True):
         np.testing.assert_array_equal(sa.X, sb.X)
         np.testing.assert_array_equal(sa.y, sb.y)
@@ -276,12 +280,18 @@ def test_window_split_defaults():
 
 def test_window_split_needs_3d_signals():
     with pytest.raises(ParameterError, match="n_classes, n_channels, n_samples"):
-        window_split(np.zeros((4, 5000)), config=WindowConfig(window=32, hop=16))
+        split_dataset(
+            Dataset.from_arrays(np.zeros((4, 5000)), fs=1000.0),
+            config=WindowConfig(window=32, hop=16),
+        )
 
 
 def test_window_split_too_short():
     with pytest.raises(DataError, match="need at least"):
-        window_split(np.zeros((2, 1, 100)), config=WindowConfig(window=32, hop=16))
+        split_dataset(
+            Dataset.from_arrays(np.zeros((2, 1, 100)), fs=1000.0),
+            config=WindowConfig(window=32, hop=16),
+        )
 
 
 @st.composite
@@ -312,9 +322,14 @@ def test_window_split_property(case):
 
 def test_window_config_defaults():
     cfg = WindowConfig()
-    assert (cfg.window, cfg.hop, cfg.fractions, cfg.gap) == (1024, 512, (0.6, 0.2, 0.2), None)
+    assert (cfg.window, cfg.hop, cfg.fractions, cfg.gap) == (1024, 256, (0.6, 0.2, 0.2), None)
     assert cfg.gap_samples == 1024
     assert WindowConfig(window=32, gap=40).gap_samples == 40
+    # every default follows the window: a quarter-window hop, a one-window gap
+    assert (WindowConfig(window=6000).hop, WindowConfig(window=6000).gap_samples) == (1500, 6000)
+    assert WindowConfig(window=16).hop == 4 and WindowConfig(window=6000, hop=7).hop == 7
+    # validation blocks may touch the training block (cross-validation's early stopping)
+    assert WindowConfig(window=64, gap=0).gap_samples == 0
 
 
 @pytest.mark.parametrize(
@@ -328,12 +343,14 @@ def test_window_config_defaults():
         ({"hop": -1}, "hop"),
         ({"hop": 1.5}, "hop"),
         ({"fractions": (0.6, 0.2, 0.3)}, "fractions"),
-        ({"fractions": (0.5, 0.5)}, "fractions"),
+        ({"fractions": (0.4, 0.3, 0.2, 0.1)}, "fractions"),
+        ({"fractions": (1.0,)}, "fractions"),
         ({"fractions": (0.8, 0.2, 0.0)}, "fractions"),
         ({"fractions": (1.2, -0.1, -0.1)}, "fractions"),
         ({"fractions": (float("nan"), 0.5, 0.5)}, "fractions"),
         ({"window": 64, "gap": 63}, "gap"),
-        ({"window": 64, "gap": 0}, "gap"),
+        ({"window": 64, "gap": 1}, "gap"),
+        ({"window": 64, "eval_hop": 0}, "eval_hop"),
         ({"window": 64, "gap": 64.0}, "gap"),
     ],
 )

@@ -1,11 +1,17 @@
 """rotordx: fault diagnosis of rotating machines from vibration.
 
-Rooms: :mod:`rotordx.io` (file formats), :mod:`rotordx.signal` (resampling,
-filtering, scaling), :mod:`rotordx.simulate` (rotor-testbed simulator),
-:mod:`rotordx.preprocess` (the seed pipeline), :mod:`rotordx.splits`,
-:mod:`rotordx.models`, :mod:`rotordx.train`, :mod:`rotordx.evaluate`,
-:mod:`rotordx.bundle`, :mod:`rotordx.runs` (train/evaluate/demo workflows) and
-:mod:`rotordx.cli`. Importing ``rotordx`` does not import torch.
+Rooms, from the bottom up (a room imports only from rooms below it; see
+``docs/architecture.md``): :mod:`rotordx.signal` (validation, resampling,
+filters, scaling, framing), :mod:`rotordx.io` (what a path is, file formats),
+:mod:`rotordx.features` (physics features, bearings, profiles),
+:mod:`rotordx.simulate` (the testbed simulator), :mod:`rotordx.data` (data
+sets, leak-free splits, the seed's preprocessing, the cache),
+:mod:`rotordx.models` (registry, classifiers, training, bundles, ONNX),
+:mod:`rotordx.diagnosis` (the diagnosis engine and rules),
+:mod:`rotordx.render` (figures, tables, HTML), :mod:`rotordx.workflows`
+(train, evaluate, demo, compare, crossval, report) and :mod:`rotordx.cli`.
+:mod:`rotordx.classes` names every class. Importing ``rotordx`` does not
+import torch.
 """
 
 import os as _os

@@ -1,4 +1,7 @@
-"""Rich progress display for training epochs (stderr, so --json stdout stays clean)."""
+"""Rich progress displays (stderr, so ``--json`` stdout stays clean).
+
+``rich.progress`` is imported only when a display is shown.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ def epoch_progress(label: str, *, total: int, enabled: bool = True) -> Iterator[
     if not enabled:
         yield lambda epoch, history: None
         return
-    from rich.console import Console
-    from rich.progress import (
+    from rich.console import Console  # lazy: only when a bar is shown
+    from rich.progress import (  # lazy: as above
         BarColumn,
         MofNCompleteColumn,
         Progress,
@@ -58,8 +61,8 @@ def work_progress(
     if not enabled:
         yield lambda amount: None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.console import Console  # lazy: only when a bar is shown
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # lazy: as above
 
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -77,3 +80,41 @@ def work_progress(
         yield advance
         if total:
             bar.update(task, completed=total)
+
+
+@contextlib.contextmanager
+def stage_progress(label: str, *, stages: int, enabled: bool = True) -> Iterator[Callable]:
+    """Yield a ``stage(name)`` callback for a bar over ``stages`` named steps.
+
+    Each call finishes the previous step and shows ``name`` as the current one.
+    """
+    if not enabled:
+        yield lambda name: None
+        return
+    from rich.console import Console  # lazy: only when a bar is shown
+    from rich.progress import (  # lazy: as above
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=stages, stage="")
+        started = [0]
+
+        def stage(name: str) -> None:
+            bar.update(task, completed=started[0], stage=name)
+            started[0] += 1
+
+        yield stage
+        bar.update(task, completed=stages, stage="done")

@@ -32,11 +32,20 @@ Severity
 
 Bearings
 --------
-    BearingGeometry, SKF_6205
+    BearingGeometry, BEARINGS, SKF_6205, bearing_geometry
     defect_frequencies
+
+Envelope analysis
+-----------------
+    default_envelope_band
     bearing_envelope_features
     defect_scores
     strongest_defect, defect_in_envelope
+
+Profiles
+--------
+    EXPLAIN_ORDERS
+    order_profile, healthy_baseline
 
 Feature vector
 --------------
@@ -44,16 +53,22 @@ Feature vector
 """
 
 from rotordx.features.bearing import (
+    BEARINGS,
     SKF_6205,
     BearingGeometry,
-    bearing_envelope_features,
+    bearing_geometry,
     defect_frequencies,
+)
+from rotordx.features.envelope import (
+    bearing_envelope_features,
+    default_envelope_band,
     defect_in_envelope,
     defect_scores,
     strongest_defect,
 )
 from rotordx.features.extract import extract_features
 from rotordx.features.orders import DEFAULT_ORDERS, estimate_running_speed, order_amplitudes
+from rotordx.features.profile import EXPLAIN_ORDERS, healthy_baseline, order_profile
 from rotordx.features.severity import (
     SEVERITY_PRESETS,
     ZONE_DESCRIPTIONS,
@@ -83,7 +98,9 @@ from rotordx.features.time import (
 )
 
 __all__ = [
+    "BEARINGS",
     "DEFAULT_ORDERS",
+    "EXPLAIN_ORDERS",
     "SEVERITY_PRESETS",
     "SKF_6205",
     "TIME_FEATURE_NAMES",
@@ -93,18 +110,22 @@ __all__ = [
     "amplitude_spectrum",
     "band_power_fraction",
     "bearing_envelope_features",
+    "bearing_geometry",
     "clearance_factor",
     "crest_factor",
+    "default_envelope_band",
     "defect_frequencies",
     "defect_in_envelope",
     "defect_scores",
     "envelope_spectrum",
     "estimate_running_speed",
     "extract_features",
+    "healthy_baseline",
     "impulse_factor",
     "kurtosis",
     "mean",
     "order_amplitudes",
+    "order_profile",
     "peak",
     "peak_to_peak",
     "rms",

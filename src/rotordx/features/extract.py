@@ -14,7 +14,7 @@ import numpy as np
 import scipy.signal
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features._checks import as_signal, check_band, check_fs, check_positive, safe_div
+from rotordx.features._numeric import safe_div
 from rotordx.features.orders import (
     DEFAULT_ORDERS,
     _band_peak,
@@ -34,6 +34,7 @@ from rotordx.features.spectral import (
     _velocity_rms_from_spectrum,
 )
 from rotordx.features.time import TIME_FEATURE_NAMES, _time_features_ac
+from rotordx.signal.validate import as_signal, check_band, check_fs, check_positive
 
 __all__ = ["extract_features"]
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features._checks import as_signal, check_fs, check_positive
 from rotordx.features.spectral import MIN_SPECTRAL_SAMPLES, _amplitude, _window
+from rotordx.signal.validate import as_signal, check_fs, check_positive
 
 __all__ = ["DEFAULT_ORDERS", "estimate_running_speed", "order_amplitudes"]
 

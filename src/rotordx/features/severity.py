@@ -25,6 +25,7 @@ __all__ = [
     "SEVERITY_PRESETS",
     "ZONE_DESCRIPTIONS",
     "SeverityThresholds",
+    "resolve_thresholds",
     "severity_zone",
 ]
 
@@ -105,7 +106,8 @@ SEVERITY_PRESETS: dict[str, SeverityThresholds] = {
 }
 
 
-def _resolve(thresholds: Any) -> SeverityThresholds:
+def resolve_thresholds(thresholds: Any) -> SeverityThresholds:
+    """A :class:`SeverityThresholds` from itself or a preset name of :data:`SEVERITY_PRESETS`."""
     if isinstance(thresholds, SeverityThresholds):
         return thresholds
     if isinstance(thresholds, str):
@@ -147,7 +149,7 @@ def severity_zone(v_rms: Any, *, thresholds: Any = "group2_rigid") -> np.ndarray
     ParameterError
         Unknown preset or invalid thresholds.
     """
-    th = _resolve(thresholds)
+    th = resolve_thresholds(thresholds)
     try:
         v = np.asarray(v_rms, dtype=np.float64)
     except (TypeError, ValueError):

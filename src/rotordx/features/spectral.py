@@ -21,7 +21,8 @@ import numpy as np
 import scipy.signal
 
 from rotordx.exceptions import ParameterError
-from rotordx.features._checks import as_signal, check_band, check_fs, safe_div
+from rotordx.features._numeric import safe_div
+from rotordx.signal.validate import as_signal, check_band, check_fs
 
 __all__ = [
     "amplitude_spectrum",

@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rotordx.features._checks import as_signal, safe_div
+from rotordx.features._numeric import safe_div
+from rotordx.signal.validate import as_signal
 
 __all__ = [
     "TIME_FEATURE_NAMES",

@@ -1,34 +1,33 @@
-"""Reading and writing vibration recordings.
+"""Reading and writing vibration recordings; what a path is.
+
+Every reader returns :class:`Recording` / :class:`LabeledRecording` objects
+(signals ``(n_channels, n_samples)``) or raises
+:class:`~rotordx.exceptions.DataError` naming the file, line and column.
+
+Sources
+-------
+    open_source, Source, read_recording, load_entry, entries_of
+
+Recordings
+----------
+    Recording, LabeledRecording
 
 KAMP rotor testbed
 ------------------
-    load_kamp_group
-    read_kamp_sensor
-    write_kamp_group
-    find_groups
+    load_kamp_group, read_kamp_sensor, write_kamp_group, write_kamp_sensor, find_groups
 
-Generic recordings
-------------------
-    read_channels
-    Recording
+Other formats
+-------------
+    read_channels (CSV, Parquet), read_wav, read_cwru (CWRU .mat)
 
-CWRU bearing data and manifests
--------------------------------
-    read_cwru, parse_cwru_name, find_cwru, default_data_dir
-    read_manifest, load_entry, write_cwru_manifest
-    ManifestEntry, LabeledRecording
+Manifests
+---------
+    read_manifest, write_cwru_manifest, ManifestEntry
 """
 
-from rotordx.io.cwru import (
-    CwruInfo,
-    CwruRecording,
-    default_data_dir,
-    find_cwru,
-    parse_cwru_name,
-    read_cwru,
-)
+from rotordx.io.cwru import CwruInfo, CwruRecording, find_cwru, parse_cwru_name, read_cwru
+from rotordx.io.datadir import default_data_dir
 from rotordx.io.kamp import (
-    CLASSES,
     COLUMNS,
     N_SENSORS,
     KampGroup,
@@ -40,17 +39,13 @@ from rotordx.io.kamp import (
     write_kamp_group,
     write_kamp_sensor,
 )
-from rotordx.io.manifest import (
-    LabeledRecording,
-    ManifestEntry,
-    load_entry,
-    read_manifest,
-    write_cwru_manifest,
-)
-from rotordx.io.tabular import Recording, read_channels
+from rotordx.io.manifest import ManifestEntry, read_manifest, write_cwru_manifest
+from rotordx.io.recording import LabeledRecording, Recording
+from rotordx.io.sources import Source, entries_of, load_entry, open_source, read_recording
+from rotordx.io.tabular import read_channels
+from rotordx.io.wav import read_wav
 
 __all__ = [
-    "CLASSES",
     "COLUMNS",
     "N_SENSORS",
     "CwruInfo",
@@ -60,16 +55,21 @@ __all__ = [
     "ManifestEntry",
     "Recording",
     "SensorRecording",
+    "Source",
     "default_data_dir",
+    "entries_of",
     "find_cwru",
     "find_groups",
     "load_entry",
     "load_kamp_group",
+    "open_source",
     "parse_cwru_name",
     "read_channels",
     "read_cwru",
     "read_kamp_sensor",
     "read_manifest",
+    "read_recording",
+    "read_wav",
     "sensor_path",
     "write_cwru_manifest",
     "write_kamp_group",

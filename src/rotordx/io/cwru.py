@@ -17,13 +17,13 @@ Functions
     parse_cwru_name
     read_cwru
     find_cwru
-    default_data_dir
 """
 
 from __future__ import annotations
 
 import os
 import re
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,17 +32,16 @@ import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ACCELERATION, first_too_large
-from rotordx.io.tabular import Recording
+from rotordx.io.recording import Recording
 
 __all__ = [
+    "BEARING",
     "CHANNELS",
-    "DATA_ENV",
     "FAULT_LABELS",
     "NOMINAL_RPM",
     "CwruInfo",
     "CwruRecording",
     "G",
-    "default_data_dir",
     "find_cwru",
     "parse_cwru_name",
     "read_cwru",
@@ -50,6 +49,9 @@ __all__ = [
 
 #: Standard gravity in m/s² (the CWRU accelerations are in g).
 G = 9.80665
+#: The bearing whose faults CWRU seeded: the drive-end SKF 6205-2RS JEM (a name of
+#: :data:`rotordx.features.bearing.BEARINGS`), whichever accelerometer is read.
+BEARING = "SKF_6205"
 #: Accelerometer positions of the CWRU rig: drive end, fan end, base.
 CHANNELS: tuple[str, ...] = ("DE", "FE", "BA")
 #: Approximate shaft speed (rev/min) at each motor load (hp), as published by CWRU.
@@ -61,8 +63,6 @@ FAULT_LABELS: dict[str, str] = {
     "B": "ball",
     "OR": "outer_race",
 }
-#: Environment variable naming the real-data folder (the one holding ``cwru/``).
-DATA_ENV = "ROTORDX_DATA"
 
 #: Shortest recording :func:`read_cwru` accepts by default (samples).
 MIN_SAMPLES = 1024
@@ -254,10 +254,8 @@ def _pick_variable(keys: list[str], suffix: str, number: int | None) -> str | No
 
 
 def _load_mat(path: Path) -> dict[str, np.ndarray]:
-    import zlib
-
-    import scipy.io
-    from scipy.io.matlab import MatReadError
+    import scipy.io  # lazy: scipy.io takes a fraction of a second to import
+    from scipy.io.matlab import MatReadError  # lazy: heavy import
 
     try:
         data = scipy.io.loadmat(path)
@@ -438,25 +436,3 @@ def find_cwru(directory: str | os.PathLike[str]) -> list[Path]:
         (p for p in directory.iterdir() if p.suffix.lower() == ".mat" and p.is_file()),
         key=lambda p: p.name,
     )
-
-
-def _data_dir_candidates() -> list[Path]:
-    env = os.environ.get(DATA_ENV)
-    if env:
-        return [Path(env)]
-    project_root = Path(__file__).resolve().parents[3]
-    return [project_root.parent / "shared" / "data", Path("/work/shared/data")]
-
-
-def default_data_dir() -> Path | None:
-    """The folder of real measured data (it holds ``cwru/``), or ``None``.
-
-    The environment variable ``ROTORDX_DATA`` wins when set (``None`` if it
-    is not a folder). Otherwise the first existing folder of
-    ``<project root>/../shared/data`` (for an editable install) and
-    ``/work/shared/data``.
-    """
-    for cand in _data_dir_candidates():
-        if cand.is_dir():
-            return cand
-    return None

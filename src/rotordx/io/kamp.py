@@ -20,11 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from rotordx._atomic import atomic_file
+from rotordx.classes import KAMP_CLASSES
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ACCELERATION, first_too_large
 
 __all__ = [
-    "CLASSES",
     "COLUMNS",
     "N_SENSORS",
     "KampGroup",
@@ -37,10 +37,9 @@ __all__ = [
     "write_kamp_sensor",
 ]
 
-#: Machine states, in column order; the label of a state is its index.
-CLASSES: tuple[str, ...] = ("normal", "type1", "type2", "type3")
-#: Column names of a KAMP sensor file (the files themselves have no header).
-COLUMNS: tuple[str, ...] = ("time", *CLASSES)
+#: Column names of a KAMP sensor file (the files themselves have no header): the time,
+#: then the machine states (:data:`rotordx.classes.KAMP_CLASSES`).
+COLUMNS: tuple[str, ...] = ("time", *KAMP_CLASSES)
 #: Sensors per group.
 N_SENSORS = 4
 
@@ -59,7 +58,7 @@ class SensorRecording:
     time : np.ndarray [shape=(n,)]
         Sample times in seconds, strictly increasing.
     values : np.ndarray [shape=(n, 4)]
-        Acceleration per machine state, columns in :data:`CLASSES` order.
+        Acceleration per machine state, columns in :data:`~rotordx.classes.KAMP_CLASSES` order.
     path : Path or None
         The file it was read from, if any.
     """
@@ -144,8 +143,8 @@ def read_kamp_sensor(path: str | os.PathLike[str], *, min_duration: float = 0.0)
         ``min_duration``. The message names the file and the first offending
         line.
     """
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+    from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
     path = Path(path)
     if not path.is_file():
@@ -261,8 +260,8 @@ def load_kamp_group(
 
 def write_kamp_sensor(path: str | os.PathLike[str], data: np.ndarray) -> Path:
     """Write one sensor array of shape (n, 5) as a headerless KAMP CSV, atomically."""
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+    from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
     data = np.asarray(data, dtype=np.float64)
     if data.ndim != 2 or data.shape[1] != len(COLUMNS):

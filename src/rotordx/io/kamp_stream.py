@@ -97,7 +97,7 @@ def last_time(path: str | os.PathLike[str]) -> float | None:
 
 def pa_buffer(data: bytes):
     """``data`` as a pyarrow buffer (no copy)."""
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
 
     return pa.py_buffer(data)
 
@@ -134,8 +134,8 @@ class KampSensorReader:
         block_bytes: int = READ_BLOCK_BYTES,
         executor: Executor | None = None,
     ):
-        import pyarrow as pa
-        from pyarrow import csv as pacsv
+        import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+        from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
         self.path = Path(path)
         if not self.path.is_file() or self.path.stat().st_size == 0:
@@ -185,7 +185,7 @@ class KampSensorReader:
         streaming reader reads dozens of blocks ahead. Each block is parsed by
         pyarrow's multi-threaded CSV reader, a quarter at a time per thread.
         """
-        from pyarrow import csv as pacsv
+        from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
         while True:
             rest = len(self._rest)
@@ -210,7 +210,7 @@ class KampSensorReader:
 
     def _parse(self) -> Chunk | BaseException | None:
         """Parse and check the next chunk (may run on the pool); errors are returned."""
-        import pyarrow as pa
+        import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
 
         try:
             table = self._next_table()

@@ -26,9 +26,10 @@ A manifest is a CSV file with a header row. Required columns ``path`` and
 
 Functions
 ---------
-    read_manifest
-    load_entry
-    write_cwru_manifest
+    read_manifest, is_manifest
+    write_cwru_manifest, cwru_entries
+
+Reading the recordings an entry names is :func:`rotordx.io.sources.load_entry`.
 """
 
 from __future__ import annotations
@@ -41,21 +42,17 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from rotordx._atomic import write_text_atomic
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
-from rotordx.io.cwru import CHANNELS, find_cwru, parse_cwru_name, read_cwru
-from rotordx.io.tabular import Recording, read_channels
+from rotordx.io.cwru import CHANNELS, find_cwru, parse_cwru_name
 
 __all__ = [
     "EXTENSIONS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
-    "LabeledRecording",
     "ManifestEntry",
-    "load_entry",
+    "cwru_entries",
+    "is_manifest",
     "read_manifest",
     "write_cwru_manifest",
 ]
@@ -110,27 +107,6 @@ class ManifestEntry:
     def where(self) -> str:
         """``"<manifest>: line <n>"`` for messages."""
         return f"{self.manifest or 'manifest'}: line {self.line}"
-
-
-@dataclass(frozen=True)
-class LabeledRecording:
-    """A recording with its label, speed and condition.
-
-    Attributes
-    ----------
-    recording : Recording
-        Signals ``(n_channels, n_samples)``: m/s² for ``.mat`` (CWRU, g
-        converted), the file's own units for CSV/Parquet, and for WAV the
-        recorder's units (integer PCM scaled to [-1, 1]).
-    label : str
-    rpm : float or None
-    condition : str or None
-    """
-
-    recording: Recording
-    label: str
-    rpm: float | None = None
-    condition: str | None = None
 
 
 def _positive(cell: str, *, where: str, column: str) -> float | None:
@@ -301,117 +277,29 @@ def read_manifest(
     return entries
 
 
-def _select(rec: Recording, wanted: tuple[str, ...] | None, entry: ManifestEntry) -> Recording:
-    if wanted is None:
-        return rec
-    missing = [c for c in wanted if c not in rec.channel_names]
-    if missing:
-        raise DataError(
-            f"{entry.where}, column 'channel': {entry.path} has no channel "
-            f"{', '.join(repr(c) for c in missing)}; channels present: "
-            f"{', '.join(rec.channel_names)}"
-        )
-    idx = [rec.channel_names.index(c) for c in wanted]
-    return Recording(name=rec.name, signals=rec.signals[idx], fs=rec.fs, channel_names=wanted)
+def is_manifest(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a CSV file whose header names the ``path`` and ``label`` columns."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or not path.is_file():
+        return False
+    with path.open("r", encoding="utf-8-sig", errors="replace") as fh:
+        header = {c.strip().lower() for c in fh.readline().split(",")}
+    return set(REQUIRED_COLUMNS) <= header
 
 
-def _read_wav(entry: ManifestEntry) -> Recording:
-    import scipy.io.wavfile
+def cwru_entries(directory: str | os.PathLike[str]) -> list[ManifestEntry]:
+    """The entries of :func:`write_cwru_manifest`'s manifest of ``directory``, without writing it.
 
-    path = entry.path
-    try:
-        rate, data = scipy.io.wavfile.read(path)
-    except (ValueError, OSError, EOFError, TypeError, KeyError, IndexError) as exc:
-        raise DataError(f"{entry.where}: {path}: not a readable WAV file ({exc})") from None
-    data = np.asarray(data)
-    if data.dtype == np.uint8:
-        x = (data.astype(np.float64) - 128.0) / 128.0
-    elif np.issubdtype(data.dtype, np.integer):
-        x = data.astype(np.float64) / float(2 ** (8 * data.dtype.itemsize - 1))
-    else:
-        x = data.astype(np.float64)
-    x = x.reshape(x.shape[0], -1).T  # (n_channels, n_samples)
-    if x.shape[1] < 2:
-        raise DataError(f"{entry.where}: {path}: WAV file holds {x.shape[1]} sample(s)")
-    if not np.isfinite(x).all():
-        raise DataError(f"{entry.where}: {path}: WAV file holds NaN or infinite values")
-    big = first_too_large(x, MAX_ABS_VALUE)
-    if big is not None:
-        ch, i = big
-        raise DataError(
-            f"{entry.where}: {path}: channel ch{ch}, sample {i}: found {float(x[ch, i]):g}; "
-            f"expected |x| <= {MAX_ABS_VALUE:g}"
-        )
-    if entry.rate is not None and entry.rate != float(rate):
-        raise DataError(
-            f"{entry.where}, column 'rate': {entry.rate:g} Hz, but the WAV file {path} "
-            f"says {rate} Hz"
-        )
-    names = tuple(f"ch{i}" for i in range(x.shape[0]))
-    return Recording(name=str(path), signals=x, fs=float(rate), channel_names=names)
-
-
-def load_entry(entry: ManifestEntry, *, default_rate: float | None = None) -> LabeledRecording:
-    """Read the recording of one manifest entry.
-
-    * ``.mat``: :func:`~rotordx.io.cwru.read_cwru` with the entry's
-      channel(s) (default ``DE``), in m/s²; ``rpm`` defaults to the file's
-      speed (or the nominal speed of its load), ``condition`` to
-      ``"<load>hp"`` for a CWRU file name.
-    * ``.csv``/``.parquet``: :func:`~rotordx.io.tabular.read_channels` with
-      ``rate = entry.rate or default_rate`` (a time column gives the rate
-      otherwise), keeping the entry's channel column(s) (default all), in
-      the file's units.
-    * ``.wav``: :func:`scipy.io.wavfile.read`; rate from the file; integer
-      PCM scaled to [-1, 1] (8-bit unsigned centred on 128), float kept as
-      is; units are whatever the recorder wrote (usually uncalibrated).
-
-    Raises
-    ------
-    DataError
-        The file cannot be read, lacks a channel, has no known rate, or
-        disagrees with the entry; the message names the manifest line.
+    The label is the fault type; rate, channel, rpm and condition come from
+    the files (:func:`~rotordx.io.cwru.read_cwru`) when they are read.
     """
-    ext = entry.path.suffix.lower()
-    rpm = entry.rpm
-    condition = entry.condition
-    try:
-        if ext == ".mat":
-            cw = read_cwru(
-                entry.path,
-                channels=entry.channels or ("DE",),
-                rate=entry.rate if entry.rate is not None else _mat_rate(entry, default_rate),
-            )
-            rec = cw.recording
-            if rpm is None:
-                rpm = cw.rpm
-            if condition is None and cw.info is not None:
-                condition = f"{cw.info.load_hp}hp"
-        elif ext in (".csv", ".parquet"):
-            rate = entry.rate if entry.rate is not None else default_rate
-            rec = _select(read_channels(entry.path, rate=rate), entry.channels, entry)
-        elif ext == ".wav":
-            rec = _select(_read_wav(entry), entry.channels, entry)
-        else:
-            raise DataError(
-                f"{entry.where}: unsupported extension {entry.path.suffix!r}; "
-                f"expected one of {', '.join(EXTENSIONS)}"
-            )
-    except (DataError, ParameterError) as exc:
-        msg = str(exc)
-        if entry.where in msg:
-            raise
-        raise DataError(f"{entry.where}: {msg}") from exc
-    return LabeledRecording(recording=rec, label=entry.label, rpm=rpm, condition=condition)
-
-
-def _mat_rate(entry: ManifestEntry, default_rate: float | None) -> float | None:
-    """``default_rate`` for a .mat file whose name does not give a rate."""
-    try:
-        parse_cwru_name(entry.path)
-    except DataError:
-        return default_rate
-    return None
+    directory = Path(directory)
+    return [
+        ManifestEntry(
+            path=p.resolve(), label=parse_cwru_name(p).label, line=i + 1, manifest=directory
+        )
+        for i, p in enumerate(find_cwru(directory))
+    ]
 
 
 def write_cwru_manifest(

@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
+from rotordx.io.recording import Recording
 
-__all__ = ["Recording", "read_channels"]
+__all__ = ["read_channels"]
 
 _TIME_NAMES = ("time", "t", "time_s", "seconds")
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A uniformly sampled multi-channel recording.
-
-    Attributes
-    ----------
-    name : str
-        Where it came from (file, file:column...).
-    signals : np.ndarray [shape=(n_channels, n_samples)]
-        Acceleration, channel by channel.
-    fs : float
-        Sample rate in Hz.
-    channel_names : tuple of str
-    """
-
-    name: str
-    signals: np.ndarray
-    fs: float
-    channel_names: tuple[str, ...]
-
-    @property
-    def duration(self) -> float:
-        """Length in seconds."""
-        return self.signals.shape[1] / self.fs
 
 
 def _is_number(text: str) -> bool:
@@ -107,8 +81,8 @@ def _csv_problem(path: Path, exc: Exception, start: int) -> str:
 
 def _read_csv(path: Path):
     """The table of a CSV file and whether its first row is a header."""
-    import pyarrow as pa
-    from pyarrow import csv as pacsv
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+    from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
     first = _first_line(path)
     if first is None:
@@ -129,7 +103,7 @@ def _read_csv(path: Path):
 
 def _numeric_column(path: Path, name: str, col, where) -> np.ndarray:
     """Column ``col`` as float64; a DataError naming the first cell that is not a number."""
-    import pyarrow as pa
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
 
     if pa.types.is_floating(col.type) or pa.types.is_integer(col.type):
         if col.null_count:
@@ -169,8 +143,8 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
         strictly increasing or uneven. The message names the file, the line
         (CSV; the header is line 1) or row (Parquet; 1-based) and the column.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+    import pyarrow.parquet as pq  # lazy: pyarrow takes a fraction of a second to import
 
     path = Path(path)
     if not path.is_file():

@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features.bearing import BearingGeometry, bearing_geometry, defect_scores
+from rotordx.features.bearing import BearingGeometry, bearing_geometry
+from rotordx.features.envelope import defect_scores
+from rotordx.features.orders import estimate_running_speed
 from rotordx.models.forest import FeatureForest
 
 __all__ = ["BearingForest"]
@@ -39,7 +41,8 @@ class BearingForest(FeatureForest):
     fs : float
         Sample rate of the windows, Hz.
     geometry : str or BearingGeometry
-        The monitored bearing (default the SKF 6205 of the CWRU rig).
+        The monitored bearing: a catalogue name (:data:`~rotordx.features.bearing.BEARINGS`)
+        or its geometry.
     n_estimators, max_depth, min_samples_leaf :
         Forest settings. The shallow default depth (4) keeps the forest to a
         few thresholds on the evidence instead of memorising recordings.
@@ -53,13 +56,13 @@ class BearingForest(FeatureForest):
     def __init__(
         self,
         *,
+        geometry: str | BearingGeometry,
         fs: float = 12000.0,
-        geometry: str | BearingGeometry = "SKF_6205",
         n_estimators: int = 300,
         max_depth: int | None = 4,
         min_samples_leaf: int = 1,
         class_weight: str | None = "balanced",
-        **_: Any,
+        threads: int = 1,
     ) -> None:
         super().__init__(
             fs=fs,
@@ -67,6 +70,7 @@ class BearingForest(FeatureForest):
             max_depth=max_depth,
             min_samples_leaf=min_samples_leaf,
             class_weight=class_weight,
+            threads=threads,
         )
         self.name = "bearing"
         self.geometry = bearing_geometry(geometry)
@@ -118,8 +122,6 @@ class BearingForest(FeatureForest):
                 ) from None
         missing = ~(np.isfinite(speed) & (speed > 0))
         if missing.any():
-            from rotordx.features import estimate_running_speed
-
             try:
                 speed[missing] = estimate_running_speed(X[missing], fs=self.fs)
             except DataError as exc:

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from rotordx.data.splits import Split
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.features.extract import extract_features
 from rotordx.models.base import Classifier, FitInfo
-from rotordx.splits import Split
 
 __all__ = ["FeatureForest", "forest_predict_proba", "forest_to_arrays"]
 
@@ -85,6 +86,8 @@ class FeatureForest(Classifier):
         Forest settings (scikit-learn's meaning).
     rpm_hint : float, optional
         Passed to the speed estimator.
+    threads : int
+        Trees fitted in parallel (the forest is the same for any number).
     """
 
     def __init__(
@@ -96,8 +99,10 @@ class FeatureForest(Classifier):
         min_samples_leaf: int = 1,
         rpm_hint: float | None = None,
         class_weight: str | None = None,
+        threads: int = 1,
     ) -> None:
         super().__init__("features", "window")
+        self.threads = threads
         self.fs = float(fs)
         self.n_estimators = n_estimators
         self.max_depth = max_depth
@@ -113,8 +118,6 @@ class FeatureForest(Classifier):
 
         The running speed is estimated from each window (``shaft_hz`` unused).
         """
-        from rotordx.features import extract_features
-
         F, names = extract_features(
             np.asarray(X, dtype=np.float64), fs=self.fs, rpm_hint=self.rpm_hint
         )
@@ -128,9 +131,9 @@ class FeatureForest(Classifier):
             raise DataError("physics features contain NaN or infinite values")
         return F
 
-    def fit(self, train: Split, valid: Split, *, seed: int = 0, progress: bool = False) -> FitInfo:
+    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
         """Extract features and fit the forest (``valid`` is scored, not used for fitting)."""
-        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.ensemble import RandomForestClassifier  # lazy: sklearn imports for seconds
 
         F = self.features(train.X, train.shaft_hz)
         rf = RandomForestClassifier(
@@ -139,20 +142,19 @@ class FeatureForest(Classifier):
             min_samples_leaf=self.min_samples_leaf,
             class_weight=self.class_weight,
             random_state=seed,
-            n_jobs=1,
+            n_jobs=self.threads,  # the trees are the same whatever the threads
         )
         rf.fit(F, train.y)
         if not np.array_equal(rf.classes_, np.arange(len(rf.classes_))):
             raise DataError(f"training labels must be 0..k-1, got {rf.classes_.tolist()}")
         self.arrays = forest_to_arrays(rf)
         self.importances = rf.feature_importances_.astype(np.float64)
-        self.is_fitted = True
-        va = float((self.predict(valid.X, shaft_hz=valid.shaft_hz) == valid.y).mean())
+        p = self._predict_proba(np.asarray(valid.X), shaft_hz=valid.shaft_hz)
+        va = float((p.argmax(axis=1) == valid.y).mean())
         return {"best_valid_accuracy": va, "n_features": F.shape[1]}
 
-    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
         """Forest class shares for windows ``X``."""
-        self._check_fitted()
         return forest_predict_proba(self.arrays, self.features(X, shaft_hz))
 
     def top_features(self, k: int = 10) -> list[tuple[str, float]]:

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from rotordx.data.splits import Split
 from rotordx.exceptions import ParameterError
 from rotordx.models.base import Classifier, FitInfo
-from rotordx.splits import Split
 
 __all__ = ["MiniRocketRidge"]
 
@@ -36,10 +36,10 @@ class MiniRocketRidge(Classifier):
     score, not a calibrated probability.
     """
 
-    def __init__(self, *, n_kernels: int = 10_000, n_jobs: int = 1) -> None:
+    def __init__(self, *, n_kernels: int = 10_000, threads: int = 1) -> None:
         super().__init__("minirocket", "window")
         self.n_kernels = n_kernels
-        self.n_jobs = n_jobs
+        self.threads = threads
         self.seed = 0
         self.rocket = None
         self.scale: np.ndarray | None = None
@@ -47,17 +47,19 @@ class MiniRocketRidge(Classifier):
         self.intercept: np.ndarray | None = None
 
     def _new_rocket(self, seed: int):
+        # lazy: aeon (numba) takes seconds to import
         from aeon.transformations.collection.convolution_based import MiniRocket
 
-        return MiniRocket(n_kernels=self.n_kernels, random_state=seed, n_jobs=self.n_jobs)
+        # aeon sets its numba threads from n_jobs
+        return MiniRocket(n_kernels=self.n_kernels, random_state=seed, n_jobs=self.threads)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         F = np.asarray(self.rocket.transform(np.asarray(X, dtype=np.float32)), dtype=np.float64)
         return F / self.scale
 
-    def fit(self, train: Split, valid: Split, *, seed: int = 0, progress: bool = False) -> FitInfo:
+    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
         """Fit MiniRocket on the training windows, then the ridge classifier."""
-        from sklearn.linear_model import RidgeClassifierCV
+        from sklearn.linear_model import RidgeClassifierCV  # lazy: sklearn imports for seconds
 
         self.seed = seed
         self.rocket = self._new_rocket(seed)
@@ -70,17 +72,15 @@ class MiniRocketRidge(Classifier):
         ridge = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)).fit(F / self.scale, train.y)
         self.coef = np.atleast_2d(ridge.coef_).astype(np.float64)
         self.intercept = np.atleast_1d(ridge.intercept_).astype(np.float64)
-        self.is_fitted = True
-        va = float((self.predict(valid.X) == valid.y).mean())
+        va = float((self._predict_proba(valid.X, shaft_hz=None).argmax(axis=1) == valid.y).mean())
         return {
             "best_valid_accuracy": va,
             "n_features": int(F.shape[1]),
             "alpha": float(ridge.alpha_),
         }
 
-    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
         """Softmax of the ridge decision values."""
-        self._check_fitted()
         d = self._transform(X) @ self.coef.T + self.intercept
         if d.shape[1] == 1:  # two classes: one decision value
             d = np.column_stack([-d[:, 0], d[:, 0]])

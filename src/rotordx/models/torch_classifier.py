@@ -8,9 +8,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from rotordx._progress import epoch_progress
+from rotordx.data.splits import Split
 from rotordx.exceptions import ParameterError
 from rotordx.models.base import Classifier, FitInfo
-from rotordx.splits import Split
+from rotordx.models.registry import SEED, WINDOW, build_network, get_spec
+from rotordx.models.train_config import TrainConfig
+from rotordx.models.training import fit, predict_logits
 
 __all__ = ["TorchClassifier"]
 
@@ -42,19 +46,38 @@ class TorchClassifier(Classifier):
         standardize: bool = False,
     ) -> None:
         super().__init__(name, protocol)
-        from rotordx.train import TrainConfig
-
         self.module_args = dict(module_args or {})
         self.train_config = train_config or TrainConfig()
         self.standardize = standardize
         self.module = None
         self.mean: np.ndarray | None = None
         self.std: np.ndarray | None = None
-        from rotordx.models import SEED_MODELS
-
         # a seed (point-wise) network on windows: trained on the windows' instants,
         # a window's probabilities are the mean over its instants
-        self.pointwise = protocol == "window" and name in SEED_MODELS
+        self.pointwise = protocol == WINDOW and get_spec(name).protocol == SEED
+
+    @classmethod
+    def create(
+        cls, spec, *, protocol: str, train_config: TrainConfig | None = None, **params: Any
+    ) -> TorchClassifier:
+        """A network of registry entry ``spec``; ``params`` are its constructor arguments.
+
+        Windows are standardised per channel (the seed's inputs are min-max
+        scaled already).
+        """
+        return cls(
+            spec.name,
+            protocol=protocol,
+            module_args=params or None,
+            train_config=train_config,
+            standardize=protocol == WINDOW,
+        )
+
+    @classmethod
+    def restore(cls, spec, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TorchClassifier:
+        """Rebuild from :meth:`get_state` (the protocol is in ``meta``)."""
+        protocol = str(meta.get("protocol", spec.protocol))
+        return cls.from_state(arrays, meta, name=spec.name, protocol=protocol)
 
     #: Point-wise training on windows uses at most this many instants (the seed's 240,000).
     max_instants = 240_000
@@ -85,12 +108,8 @@ class TorchClassifier(Classifier):
         return (X - self.mean.reshape(shape)) / self.std.reshape(shape)
 
     # -- Classifier API ---------------------------------------------------------------------
-    def fit(self, train: Split, valid: Split, *, seed: int = 0, progress: bool = False) -> FitInfo:
+    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
         """Train with early stopping on ``valid``; keep the best epoch's weights."""
-        from rotordx._progress import epoch_progress
-        from rotordx.models import build_model
-        from rotordx.train import fit
-
         cfg = replace(self.train_config, seed=seed)  # one seed for weights, batches, dropout
         self.train_config = cfg
         if self.pointwise:
@@ -99,17 +118,15 @@ class TorchClassifier(Classifier):
             valid = self._instants(valid, rng, self.max_instants // 3)
         n_in = train.X.shape[1]
         n_classes = int(max(train.y.max(), valid.y.max())) + 1
-        key = "n_channels" if self.protocol == "window" and not self.pointwise else "n_inputs"
+        key = "n_channels" if self.protocol == WINDOW and not self.pointwise else "n_inputs"
         # the data decides the input and output sizes, also when refitting on other data
         self.module_args = {**self.module_args, key: int(n_in), "n_classes": n_classes}
-        self.is_fitted = False
-        self.module = build_model(self.name, seed=seed, **self.module_args)
+        self.module = build_network(self.name, seed=seed, **self.module_args)
         self._fit_norm(train.X)
         tr = Split(self._norm(train.X), train.y)
         va = Split(self._norm(valid.X), valid.y)
         with epoch_progress(f"train {self.name}", total=cfg.max_epochs, enabled=progress) as cb:
             history = fit(self.module, tr, va, cfg, on_epoch=cb)
-        self.is_fitted = True
         return {
             "epochs_run": history.epochs_run,
             "best_epoch": history.best_epoch,
@@ -123,11 +140,8 @@ class TorchClassifier(Classifier):
             "epoch_seconds": history.epoch_seconds,
         }
 
-    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
         """Softmax of the network's logits."""
-        from rotordx.train import predict_logits
-
-        self._check_fitted()
         if self.pointwise:
             X = np.asarray(X, dtype=np.float32)
             n, c, w = X.shape
@@ -167,8 +181,6 @@ class TorchClassifier(Classifier):
         protocol: str = "",
     ) -> TorchClassifier:
         """Rebuild the module and load its weights, checking every tensor's name and shape."""
-        from rotordx.models import build_model
-
         try:
             obj = cls(
                 name,
@@ -178,7 +190,7 @@ class TorchClassifier(Classifier):
             )
         except (KeyError, TypeError) as exc:
             raise ParameterError(f"invalid metadata for model {name!r}: {exc}") from exc
-        obj.module = build_model(name, **obj.module_args)
+        obj.module = build_network(name, **obj.module_args)
         expected = obj.module.state_dict()
         state = {k[len("module.") :]: v for k, v in arrays.items() if k.startswith("module.")}
         missing = sorted(set(expected) - set(state))

@@ -1,14 +1,21 @@
-"""Bring unevenly sampled sensors onto one uniform time grid."""
+"""Resampling: unevenly sampled sensors onto one uniform grid, and one rate to another.
+
+:func:`uniform_grid`, :func:`grid_times` and :func:`interp_linear` are the
+seed's linear interpolation onto ``np.arange(0, duration, 1/fs)``;
+:func:`change_rate` brings a uniformly sampled signal to another rate by
+anti-aliased polyphase filtering.
+"""
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 
-__all__ = ["grid_size", "grid_times", "interp_linear", "uniform_grid"]
+__all__ = ["change_rate", "grid_size", "grid_times", "interp_linear", "uniform_grid"]
 
 
 def _check_grid(fs: float, duration: float) -> None:
@@ -120,3 +127,25 @@ def interp_columns(xt: np.ndarray, lo: np.ndarray, w: np.ndarray) -> np.ndarray:
         o *= w
         o += a
     return out
+
+
+def change_rate(x: np.ndarray, *, orig_fs: float, target_fs: float) -> np.ndarray:
+    """``x`` (time on the last axis) at rate ``target_fs``: anti-aliased polyphase resampling.
+
+    The ratio ``target_fs / orig_fs`` must be a fraction with a denominator of
+    at most 1000 (e.g. 48 kHz -> 12 kHz, 25.6 kHz -> 20 kHz); equal rates
+    return ``x`` itself.
+
+    Raises
+    ------
+    ParameterError
+        If the ratio is not such a fraction.
+    """
+    if abs(orig_fs - target_fs) <= 1e-9 * target_fs:
+        return x
+    frac = Fraction(target_fs / orig_fs).limit_denominator(1000)
+    if abs(frac.numerator / frac.denominator * orig_fs - target_fs) > 1e-6 * target_fs:
+        raise ParameterError(f"cannot resample {orig_fs:g} Hz to {target_fs:g} Hz by a small ratio")
+    from scipy.signal import resample_poly  # lazy: scipy.signal takes about a second to import
+
+    return resample_poly(x, frac.numerator, frac.denominator, axis=-1)

@@ -1,0 +1,142 @@
+"""Diagnosis commands: ``diagnose``, ``report``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rotordx.cli._common import (
+    DEFAULT_THREADS,
+    Quiet,
+    Seed,
+    Threads,
+    handle_errors,
+    positive_threads,
+    safe_filename,
+)
+from rotordx.data.splits import DEFAULT_WINDOW, WindowConfig
+from rotordx.diagnosis.api import diagnose_path
+from rotordx.exceptions import ParameterError
+from rotordx.features.bearing import BEARINGS
+from rotordx.features.severity import SEVERITY_PRESETS
+from rotordx.models.loading import load_model
+from rotordx.render.diagnosis import diagnosis_figure, diagnosis_lines
+from rotordx.render.figures import save_png
+from rotordx.workflows.report import write_report
+
+app = typer.Typer()
+
+
+@app.command()
+@handle_errors
+def diagnose(
+    run_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Run folder from `rotordx train`, or an .onnx file from `rotordx export`."
+        ),
+    ],
+    recordings: Annotated[
+        list[Path],
+        typer.Argument(
+            help="KAMP group folders (one diagnosis per state column), manifests, folders of "
+            "CWRU .mat files, or recording files (.mat, .csv, .parquet, .wav)."
+        ),
+    ],
+    column: Annotated[
+        str | None,
+        typer.Option(help="Only this label (a KAMP column: normal, type1, type2, type3)."),
+    ] = None,
+    rate: Annotated[
+        float | None,
+        typer.Option(help="Sample rate in Hz of CSV/Parquet files without a time column."),
+    ] = None,
+    plots: Annotated[Path | None, typer.Option(help="Folder for the spectrum plots.")] = Path(
+        "rotordx-diagnosis"
+    ),
+    no_plots: Annotated[bool, typer.Option("--no-plots", help="Do not draw plots.")] = False,
+    thresholds: Annotated[
+        str,
+        typer.Option(help=f"Severity zones: {', '.join(SEVERITY_PRESETS)}."),
+    ] = "group2_rigid",
+    bearing: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Bearing ({', '.join(BEARINGS)}) for envelope evidence; default the model's."
+        ),
+    ] = None,
+    rpm: Annotated[
+        float | None,
+        typer.Option(
+            help="Running speed in rev/min of every recording, when known (tachometer, "
+            "nameplate); default: a CWRU file's or manifest's rpm, else estimated from the "
+            "vibration."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    threads: Threads = DEFAULT_THREADS,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Diagnose recordings segment by segment, with the physical evidence behind each verdict."""
+    bundle = load_model(run_dir, threads=positive_threads(threads))
+    draw = plots is not None and not no_plots
+    results = []
+    for path in recordings:
+        for d in diagnose_path(
+            bundle,
+            path,
+            rate=rate,
+            column=column,
+            thresholds=thresholds,
+            bearing=bearing,
+            spectrum=draw,
+            progress=not quiet,
+            rpm=rpm,
+        ):
+            item = d.to_dict()
+            if draw:
+                png = plots / f"{safe_filename(d.source)}.png"
+                item["plot"] = str(save_png(diagnosis_figure(d), png, dpi=110))
+            results.append(item)
+    if as_json:
+        typer.echo(
+            json.dumps({"model": bundle.model_name, "run": str(run_dir), "diagnoses": results})
+        )
+        return
+    for r in results:
+        for line in diagnosis_lines(r):
+            typer.echo(line)
+
+
+@app.command()
+@handle_errors
+def report(
+    data: Annotated[Path, typer.Argument(help="KAMP group folder.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = Path("report.html"),
+    window: Annotated[int, typer.Option(help="Samples per window.")] = DEFAULT_WINDOW,
+    hop: Annotated[
+        int | None, typer.Option(help="Samples between windows (default: a quarter window).")
+    ] = None,
+    group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
+    thresholds: Annotated[
+        str, typer.Option(help=f"Severity zones: {', '.join(SEVERITY_PRESETS)}.")
+    ] = "group2_rigid",
+    seed: Seed = 0,
+    quiet: Quiet = False,
+) -> None:
+    """One self-contained HTML page: spectra with orders, features per class, a physics model."""
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ParameterError(f"{out}: the report is HTML; give a file name ending in .html")
+    path = write_report(
+        data,
+        out,
+        window=WindowConfig(window=window, hop=hop),
+        seed=seed,
+        group=group,
+        thresholds=thresholds,
+        progress=not quiet,
+    )
+    typer.echo(f"wrote {path}")

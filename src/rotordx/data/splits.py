@@ -1,0 +1,212 @@
+"""Splits of labelled windows, and the one leak-free way to cut recordings into them.
+
+Overlapping windows drawn at random into train and test share samples, which
+inflates accuracy (documented for the CWRU bearing data). Here every
+recording is first cut into contiguous *blocks* (train / validation / test,
+or train / validation) separated by gaps of at least one window; windows are
+then cut inside each block only, so no sample appears in two splits
+(:func:`split_dataset`). :func:`all_windows` scores whole recordings.
+:class:`WindowConfig` holds every window, hop, block and gap default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rotordx.exceptions import DataError, ParameterError
+from rotordx.signal.framing import frame
+
+__all__ = [
+    "Split",
+    "WindowConfig",
+    "all_windows",
+    "block_bounds",
+    "shuffled_split",
+    "speeds_of",
+    "split_dataset",
+]
+
+#: Samples per window by default (1.024 s at 1 kHz: ~30 revolutions at 1800 rpm).
+DEFAULT_WINDOW = 1024
+#: The hop between training windows, as a fraction of the window.
+HOP_FRACTION = 0.25
+
+
+@dataclass(frozen=True)
+class Split:
+    """Arrays of one split: inputs ``X`` float32 and labels ``y`` (n,) int64.
+
+    ``X`` is (n, n_channels, window) for windows, (n, n_features) for the
+    seed's point-wise samples. ``shaft_hz`` (n,) is the shaft speed of each
+    row's recording in Hz (rpm / 60; NaN where unknown), or None when no
+    recording had one. Models that read bearing defect frequencies need it;
+    the others ignore it.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    shaft_hz: np.ndarray | None = None
+
+    def take(self, idx: np.ndarray) -> Split:
+        """The rows ``idx``, speed included."""
+        speed = None if self.shaft_hz is None else self.shaft_hz[idx]
+        return Split(X=self.X[idx], y=self.y[idx], shaft_hz=speed)
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+def _check_int(name: str, v: object, minimum: int) -> None:
+    if isinstance(v, bool) or not isinstance(v, int | np.integer) or v < minimum:
+        raise ParameterError(
+            f"{name} must be an integer of at least {minimum}, got {v!r}"
+            if minimum > 1
+            else f"{name} must be a positive integer, got {v!r}"
+        )
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    """Window length, hop and blocks of the windowed protocol: every default in one place.
+
+    Attributes
+    ----------
+    window : int >= 16
+        Samples per window.
+    hop : int >= 1, optional
+        Samples between window starts inside a block; default a quarter window.
+    fractions : tuple of 2 or 3 floats
+        Shares of each recording's time for train / validation (/ test).
+    gap : int, optional
+        Samples left out between blocks; default one window. At least one
+        window, or 0 for blocks that only validate (early stopping, as
+        cross-validation does with whole held-out recordings as the test).
+    eval_hop : int, optional
+        Samples between window starts in the validation and test blocks;
+        default ``hop``.
+    """
+
+    window: int = DEFAULT_WINDOW
+    hop: int | None = None  # None: a quarter window (set in __post_init__)
+    fractions: tuple[float, ...] = (0.6, 0.2, 0.2)
+    gap: int | None = None
+    eval_hop: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_int("window", self.window, 1)
+        if self.window < 16:
+            raise ParameterError(f"window must be at least 16 samples, got {self.window}")
+        if self.hop is None:
+            object.__setattr__(self, "hop", max(1, int(self.window * HOP_FRACTION)))
+        _check_int("hop", self.hop, 1)
+        try:
+            fr = tuple(float(f) for f in self.fractions)
+        except (TypeError, ValueError):
+            fr = ()
+        if len(fr) not in (2, 3) or min(fr) <= 0 or not math.isclose(sum(fr), 1.0, abs_tol=1e-9):
+            raise ParameterError(
+                "fractions must be two or three positive shares summing to 1, "
+                f"got {self.fractions!r}"
+            )
+        if self.gap is not None and (
+            isinstance(self.gap, bool)
+            or not isinstance(self.gap, int | np.integer)
+            or (self.gap < self.window and self.gap != 0)
+        ):
+            raise ParameterError(
+                f"gap must be 0 or at least one window ({self.window} samples), got {self.gap!r}"
+            )
+        if self.eval_hop is not None:
+            _check_int("eval_hop", self.eval_hop, 1)
+
+    @property
+    def gap_samples(self) -> int:
+        """The gap actually used between blocks."""
+        return self.window if self.gap is None else self.gap
+
+
+def block_bounds(n: int, *, config: WindowConfig) -> list[tuple[int, int]]:
+    """Sample ranges ``[start, stop)`` of the blocks of a recording of ``n`` samples.
+
+    The usable length ``n - (blocks - 1) * gap`` is shared by
+    ``config.fractions``; each block must hold at least one window.
+    """
+    gap = config.gap_samples
+    usable = n - (len(config.fractions) - 1) * gap
+    sizes = [int(usable * f) for f in config.fractions]
+    if usable <= 0 or min(sizes) < config.window:
+        need = math.ceil(config.window / min(config.fractions)) + (len(sizes) - 1) * gap
+        raise DataError(
+            f"recording has {n} samples; blocks of {config.fractions} with gaps of {gap} and "
+            f"windows of {config.window} need at least {need}"
+        )
+    bounds, start = [], 0
+    for size in sizes:
+        bounds.append((start, start + size))
+        start += size + gap
+    return bounds
+
+
+def speeds_of(rpm: float | None, n: int) -> np.ndarray:
+    """Shaft speed in Hz of ``n`` windows of a recording at ``rpm`` (NaN when unknown)."""
+    return np.full(n, rpm / 60.0 if rpm else np.nan, dtype=np.float64)
+
+
+def shuffled_split(parts: list[tuple], *, rng: np.random.Generator, speed: bool) -> Split:
+    """One split from ``(windows, labels, shaft_hz)`` parts, concatenated and shuffled.
+
+    ``speed=False`` leaves ``shaft_hz`` out (no recording had an rpm).
+    """
+    X = np.concatenate([w for w, _, _ in parts]).astype(np.float32)
+    y = np.concatenate([lab for _, lab, _ in parts])
+    hz = np.concatenate([v for _, _, v in parts]) if speed else None
+    return Split(X=X, y=y, shaft_hz=hz).take(rng.permutation(len(y)))
+
+
+def split_dataset(ds, *, config: WindowConfig | None = None, seed: int = 0) -> tuple[Split, ...]:
+    """Leak-free windows of every recording of ``ds`` (a :class:`~rotordx.data.Dataset`).
+
+    Each recording is cut into contiguous blocks with gaps
+    (:func:`block_bounds`); windows are cut inside each block; each split is
+    shuffled with one generator seeded by ``seed``, in block order.
+
+    Returns
+    -------
+    tuple of Split
+        One per fraction of ``config``: (train, valid, test) or (train, valid).
+    """
+    config = config or WindowConfig()
+    parts: list[list[tuple]] = [[] for _ in config.fractions]
+    for r in ds.recordings:
+        sig = r.recording.signals
+        try:
+            bounds = block_bounds(sig.shape[1], config=config)
+        except DataError as exc:
+            raise DataError(f"{r.recording.name}: {exc}") from exc
+        k = ds.label_index(r.label)
+        for i, (a, b) in enumerate(bounds):
+            hop = config.hop if i == 0 else (config.eval_hop or config.hop)
+            w = frame(sig[:, a:b], window=config.window, hop=hop)
+            parts[i].append((w, np.full(len(w), k, dtype=np.int64), speeds_of(r.rpm, len(w))))
+    rng = np.random.default_rng(seed)
+    known = any(r.rpm for r in ds.recordings)
+    return tuple(shuffled_split(p, rng=rng, speed=known) for p in parts)
+
+
+def all_windows(ds, *, window: int, hop: int | None = None) -> Split:
+    """Every window (non-overlapping by default) of every recording of ``ds``, in order."""
+    hop = hop or window
+    xs, ys, vs = [], [], []
+    for r in ds.recordings:
+        try:
+            w = frame(r.recording.signals, window=window, hop=hop)
+        except DataError as exc:
+            raise DataError(f"{r.recording.name}: {exc}") from exc
+        xs.append(w)
+        ys.append(np.full(len(w), ds.label_index(r.label), dtype=np.int64))
+        vs.append(speeds_of(r.rpm, len(w)))
+    speed = np.concatenate(vs) if any(r.rpm for r in ds.recordings) else None
+    return Split(X=np.concatenate(xs).astype(np.float32), y=np.concatenate(ys), shaft_hz=speed)

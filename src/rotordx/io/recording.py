@@ -1,0 +1,67 @@
+"""The types every reader returns: a uniformly sampled recording, and one with its facts.
+
+Signals are ``(n_channels, n_samples)`` float64 arrays, time on the last axis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["LabeledRecording", "Recording"]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A uniformly sampled multi-channel recording.
+
+    Attributes
+    ----------
+    name : str
+        Where it came from (file, file:column...).
+    signals : np.ndarray [shape=(n_channels, n_samples)]
+        Acceleration, channel by channel.
+    fs : float
+        Sample rate in Hz.
+    channel_names : tuple of str
+    """
+
+    name: str
+    signals: np.ndarray
+    fs: float
+    channel_names: tuple[str, ...]
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.signals.shape[1] / self.fs
+
+
+@dataclass(frozen=True)
+class LabeledRecording:
+    """A recording with what is known about it besides its samples.
+
+    Attributes
+    ----------
+    recording : Recording
+        Signals ``(n_channels, n_samples)``: m/s² for ``.mat`` (CWRU, g
+        converted), the file's own units for CSV/Parquet, and for WAV the
+        recorder's units (integer PCM scaled to [-1, 1]).
+    label : str or None
+        The class, when the source says it (a manifest, a CWRU file name, a
+        KAMP column); ``None`` for a bare recording.
+    rpm : float or None
+        Shaft speed in rev/min, when known.
+    condition : str or None
+        Free text (load, speed, rig …) used to hold out recordings.
+    bearing : str or None
+        The monitored bearing: a catalogue name of
+        :data:`rotordx.features.bearing.BEARINGS`, when the source says it.
+    """
+
+    recording: Recording
+    label: str | None = None
+    rpm: float | None = None
+    condition: str | None = None
+    bearing: str | None = None

@@ -1,0 +1,313 @@
+"""Train one model and write a run folder.
+
+A *run folder* holds everything one training produced:
+
+``bundle.json``, ``model.safetensors``
+    The model bundle (:mod:`rotordx.models.bundle`).
+``metrics.json``
+    Test scores, training history and configuration. Deterministic: the same
+    data, settings and seed give the same file on the same machine.
+``timing.json``
+    Wall-clock seconds (kept apart because they are not deterministic).
+``loss_curve.png``, ``confusion_matrix.png`` (``feature_importance.png``)
+    Figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import json
+import os
+import platform
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rotordx import __version__
+from rotordx._atomic import atomic_dir, write_text_atomic
+from rotordx.classes import NORMAL
+from rotordx.data.dataset import Dataset, kamp_signals, load_data, revolutions_to_samples
+from rotordx.data.preprocessed import load_dataset
+from rotordx.data.seed import SEED_SPLIT, PreprocessConfig, Preprocessed, seed_split
+from rotordx.data.splits import WindowConfig, block_bounds, split_dataset
+from rotordx.exceptions import DataError, ParameterError
+from rotordx.features.profile import healthy_baseline
+from rotordx.io.sources import KAMP, open_source
+from rotordx.models.bundle import save_bundle
+from rotordx.models.metrics import score_predictions
+from rotordx.models.registry import SEED, check_protocol, default_train_config, make_classifier
+from rotordx.models.train_config import TrainConfig
+from rotordx.render.figures import (
+    confusion_matrix_figure,
+    feature_importance_figure,
+    loss_curve_figure,
+    save_png,
+)
+
+__all__ = ["data_params", "fit_and_score", "train_run", "window_input_spec"]
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, indent=2) + "\n"
+
+
+def _environment(threads: int) -> dict:
+    return {
+        "rotordx": __version__,
+        "torch": _installed("torch"),
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "threads": threads,
+    }
+
+
+def _installed(package: str) -> str | None:
+    """The installed version of ``package`` (without importing it), or None."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def data_params(input_spec: dict, *, threads: int | None = None) -> dict[str, Any]:
+    """What the data and run say that models may take (``fs``, ``geometry``, ``threads``)."""
+    return {
+        "fs": input_spec.get("fs"),
+        "geometry": input_spec.get("bearing"),
+        "threads": threads,
+    }
+
+
+def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> tuple[dict, dict]:
+    """Fit ``classifier`` on ``splits`` (train, valid, test); return metrics and timing."""
+    tr, va, te = splits
+    t0 = time.perf_counter()
+    info = classifier.fit(tr, va, seed=seed, progress=progress)
+    train_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pred = classifier.predict(te.X, shaft_hz=te.shaft_hz)
+    predict_seconds = time.perf_counter() - t0
+    scores = score_predictions(te.y, pred, classes=classes)
+    metrics = {
+        "model": classifier.name,
+        "protocol": classifier.protocol,
+        **scores.to_dict(),
+        "epochs_run": info.get("epochs_run"),
+        "best_epoch": info.get("best_epoch"),
+        "best_valid_accuracy": info.get("best_valid_accuracy"),
+        "stopped_early": info.get("stopped_early"),
+        "history": info.get("history"),
+        "split": {"train": len(tr), "valid": len(va), "test": len(te)},
+        "seed": seed,
+    }
+    if hasattr(classifier, "n_parameters"):
+        metrics["n_parameters"] = classifier.n_parameters()
+    if hasattr(classifier, "top_features"):
+        metrics["top_features"] = classifier.top_features(15)
+    timing = {
+        "train_seconds": train_seconds,
+        "predict_seconds": predict_seconds,
+        "predict_us_per_input": predict_seconds / max(1, len(te)) * 1e6,
+    }
+    if info.get("epoch_seconds"):
+        timing["epoch_seconds"] = info["epoch_seconds"]
+        timing["seconds_per_epoch"] = float(np.median(info["epoch_seconds"]))
+    return metrics, timing
+
+
+def _write_run(
+    out: Path, *, classifier, classes, input_spec, metrics: dict, timing: dict, force: bool
+) -> None:
+    name = metrics["model"]
+    with atomic_dir(out, force=force) as tmp:
+        save_bundle(
+            tmp,
+            classifier=classifier,
+            classes=classes,
+            input=input_spec,
+            extra={"protocol": metrics["protocol"], "seed": metrics["seed"]},
+        )
+        metrics["model_bytes"] = (tmp / "model.safetensors").stat().st_size
+        write_text_atomic(tmp / "metrics.json", _dump(metrics))
+        write_text_atomic(tmp / "timing.json", _dump(timing))
+        hist = metrics.get("history")
+        if hist:
+            fig = loss_curve_figure(
+                train_loss=hist["train_loss"],
+                valid_loss=hist["valid_loss"],
+                valid_accuracy=hist["valid_accuracy"],
+                best_epoch=metrics.get("best_epoch"),
+                title=f"{name}: training history",
+            )
+            save_png(fig, tmp / "loss_curve.png")
+        if metrics.get("top_features"):
+            fig = feature_importance_figure(
+                items=metrics["top_features"], title=f"{name}: most important features"
+            )
+            save_png(fig, tmp / "feature_importance.png")
+        fig = confusion_matrix_figure(
+            matrix=metrics["confusion_matrix"], classes=classes, title=f"{name} on the test split"
+        )
+        save_png(fig, tmp / "confusion_matrix.png")
+
+
+def window_input_spec(ds: Dataset, wcfg: WindowConfig, *, duration: float) -> dict:
+    """What a window model's bundle says about its inputs, and the healthy baseline.
+
+    The baseline (the first normal recording's training block) is what
+    ``diagnose`` compares order amplitudes with; windows too short to
+    estimate the running speed give none.
+    """
+    spec: dict[str, Any] = {
+        "fs": ds.fs,
+        "window": wcfg.window,
+        "hop": wcfg.hop,
+        "n_channels": ds.n_channels,
+        "duration": duration,
+    }
+    if ds.bearing is not None:
+        spec["bearing"] = ds.bearing
+    normal = [r.recording.signals for r in ds.recordings if r.label == NORMAL]
+    if normal:
+        train_block = slice(*block_bounds(normal[0].shape[1], config=wcfg)[0])
+        with contextlib.suppress(DataError):
+            spec["baseline"] = healthy_baseline(
+                normal[0][:, train_block], fs=ds.fs, window=wcfg.window
+            )
+    return spec
+
+
+def _seed_setup(data, ds: Preprocessed, split, group) -> tuple[dict, dict]:
+    input_spec: dict[str, Any] = {"preprocess": asdict(ds.config), "scaler": ds.scaler.to_dict()}
+    if open_source(data).kind == KAMP:  # the healthy reference for `diagnose` needs raw signals
+        raw = kamp_signals(data, fs=ds.config.fs, duration=ds.config.duration, group=group)
+        input_spec["baseline"] = healthy_baseline(
+            raw[0][:, : split[0]], fs=ds.config.fs, window=1024
+        )
+    setup = {"split": {"per_class": list(split)}, "preprocess": asdict(ds.config)}
+    return input_spec, setup
+
+
+def train_run(
+    data: str | os.PathLike[str],
+    *,
+    model: str,
+    out: str | os.PathLike[str],
+    train_config: TrainConfig | None = None,
+    preprocess: PreprocessConfig | None = None,
+    split: tuple[int, int, int] = SEED_SPLIT,
+    window: WindowConfig | None = None,
+    revolutions: float | None = None,
+    hop: int | None = None,
+    protocol: str | None = None,
+    seed: int | None = None,
+    group: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    dataset: Preprocessed | None = None,
+    cache: bool | str | os.PathLike[str] | None = False,
+) -> dict:
+    """Train one model and write a run folder.
+
+    Parameters
+    ----------
+    data : path-like
+        Seed models: a KAMP group folder or a preprocessed ``.parquet``.
+        Window models: a KAMP group folder, a manifest or a folder of CWRU files.
+    model : str
+        One of :data:`rotordx.models.MODEL_NAMES`.
+    out : path-like
+        Run folder to create (atomically; an existing non-empty folder needs ``force``).
+    train_config : TrainConfig, optional
+        Torch models: epochs, patience, batch size, seed, threads.
+    preprocess : PreprocessConfig, optional
+        Seed protocol preprocessing.
+    split : (int, int, int)
+        Seed protocol: per-class train / validation / test sizes.
+    window : WindowConfig, optional
+        Window protocol: window, hop, block fractions, gap.
+    revolutions : float, optional
+        Window protocol: the window length in shaft revolutions instead, at
+        the median speed of the recordings (every recording needs an rpm:
+        CWRU files, or a manifest's ``rpm`` column). Replaces ``window.window``
+        and ``window.hop``; the gap stays one window.
+    hop : int, optional
+        With ``revolutions``: samples between training windows (default a
+        quarter window).
+    protocol : {"seed", "window"}, optional
+        Override the model's protocol: a seed model under ``"window"`` is
+        trained on the training windows' instants and classifies a window by
+        its mean per-instant probability.
+    seed : int, optional
+        Split shuffling, initial weights, forests (default ``train_config.seed``).
+    dataset : Preprocessed, optional
+        Seed protocol: already preprocessed data for ``data`` (used by the demo).
+    cache : bool or path-like
+        Seed protocol on a folder: keep / take the preprocessed group in the
+        cache (:mod:`rotordx.data.cache`).
+
+    Returns
+    -------
+    dict
+        The content of ``metrics.json`` plus ``"seconds"`` (training time).
+    """
+    out = Path(out)
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ParameterError(f"{out} already exists and is not empty; pass --force to replace it")
+    protocol = check_protocol(model, protocol)
+    cfg = train_config or default_train_config(model)
+    seed = cfg.seed if seed is None else seed
+    pre = preprocess or PreprocessConfig()
+    if protocol == SEED:
+        ds = dataset or load_dataset(data, group=group, config=preprocess, cache=cache)
+        try:
+            splits = seed_split(ds.signals, sizes=split, seed=seed)
+        except DataError as exc:
+            raise DataError(f"{data}: {exc}") from exc
+        classes = ds.classes
+        input_spec, setup = _seed_setup(data, ds, split, group)
+    else:
+        wcfg = window or WindowConfig()
+        kamp = open_source(data).kind == KAMP
+        ds_w = load_data(data, fs=pre.fs if kamp else None, duration=pre.duration, group=group)
+        if revolutions is not None:
+            n = revolutions_to_samples(revolutions, ds_w)
+            wcfg = WindowConfig(window=n, hop=hop, fractions=wcfg.fractions)
+        elif hop is not None:
+            raise ParameterError("hop is for windows in revolutions; set window.hop instead")
+        splits = split_dataset(ds_w, config=wcfg, seed=seed)
+        classes = ds_w.classes
+        input_spec = window_input_spec(ds_w, wcfg, duration=pre.duration)
+        setup = {
+            "window": {**asdict(wcfg), "gap": wcfg.gap_samples},
+            "fs": ds_w.fs,
+            "recordings": len(ds_w.recordings),
+        }
+    classifier = make_classifier(
+        model,
+        protocol=protocol,
+        train_config=cfg,
+        data=data_params(input_spec, threads=cfg.threads),
+    )
+    metrics, timing = fit_and_score(
+        classifier, splits, classes=classes, seed=seed, progress=progress
+    )
+    metrics.update(setup)
+    metrics["split"].update(setup.get("split", {}))
+    metrics["train_config"] = asdict(cfg) if hasattr(classifier, "train_config") else None
+    metrics["data"] = str(data)
+    metrics["environment"] = _environment(cfg.threads)
+    _write_run(
+        out,
+        classifier=classifier,
+        classes=classes,
+        input_spec=input_spec,
+        metrics=metrics,
+        timing=timing,
+        force=force,
+    )
+    return {**metrics, "seconds": timing["train_seconds"]}
