@@ -135,6 +135,7 @@ class FeatureForest(Classifier):
         """Extract features and fit the forest (``valid`` is scored, not used for fitting)."""
         from sklearn.ensemble import RandomForestClassifier  # lazy: sklearn imports for seconds
 
+        self.feature_names = []  # a refit (other channels) names its features anew
         F = self.features(train.X, train.shaft_hz)
         rf = RandomForestClassifier(
             n_estimators=self.n_estimators,
