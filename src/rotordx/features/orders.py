@@ -21,13 +21,17 @@ from rotordx.exceptions import DataError, ParameterError
 from rotordx.features.spectral import MIN_SPECTRAL_SAMPLES, _amplitude, _window
 from rotordx.signal.validate import as_signal, check_fs, check_positive
 
-__all__ = ["DEFAULT_ORDERS", "estimate_running_speed", "order_amplitudes"]
+__all__ = ["DEFAULT_ORDERS", "MAINS_HZ", "electrical", "estimate_running_speed", "order_amplitudes"]
+
+#: The mains frequencies of the world's grids, Hz: their multiples are electrical lines.
+MAINS_HZ: tuple[float, ...] = (50.0, 60.0)
 
 #: Orders reported by default: half orders up to 2.5x and integer orders up to 5x.
 DEFAULT_ORDERS: tuple[float, ...] = (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0)
 
 _ZERO_PAD = 4  # spectra are zero padded to 4 n
 _SNR_MIN = 3.0  # harmonics weaker than 3x the noise floor do not refine the estimate
+_MAINS_LOBE = 1.5  # bins of an electrical line's window main lobe left out of the speed search
 
 
 def _padded_length(n: int) -> int:
@@ -193,6 +197,8 @@ def estimate_running_speed(
     n_harmonics: int = 8,
     subharmonic_ratio: float = 0.5,
     channel_axis: int | None = -2,
+    mains_hz: tuple[float, ...] | None = None,
+    mains_tolerance: float = 0.15,
 ) -> np.ndarray:
     """Estimate the shaft's running speed (Hz) from the vibration itself.
 
@@ -248,6 +254,16 @@ def estimate_running_speed(
         Axis of ``x`` whose channels are combined into one estimate
         (default ``-2``: the channels of a window). ``None`` estimates every
         signal separately. Ignored for 1-D ``x``.
+    mains_hz : tuple of float, optional
+        Mains frequencies (e.g. ``(50.0, 60.0)``) whose multiples are
+        *electrical* lines, not a shaft: a candidate speed within
+        ``mains_tolerance`` Hz of ``k * mains`` (k = 1, 2, …) is never chosen,
+        nor doubled to in the octave checks. On a 2-pole induction motor the
+        line at twice the mains frequency sits within 1 Hz of 2x and is often
+        stronger than 1x; only a spectrum finer than that tolerance (windows of
+        several seconds) tells them apart. ``None`` (default): no rejection.
+    mains_tolerance : float > 0
+        Half-width in Hz of the rejected bands around the mains multiples.
 
     Returns
     -------
@@ -313,6 +329,10 @@ def estimate_running_speed(
                 f"channel_axis={channel_axis} is not a non-time axis of x with shape {x.shape}"
             )
         x = np.moveaxis(x, ax, -2)
+    mains = ()
+    if mains_hz is not None:
+        mains = tuple(check_positive(m, "mains_hz") for m in mains_hz)
+        mains_tolerance = check_positive(mains_tolerance, "mains_tolerance")
     nfft = _padded_length(n)
     amp = _amplitude(x - x.mean(axis=-1, keepdims=True), _window("hann", n), nfft)
     return _estimate_from_amplitude(
@@ -323,7 +343,19 @@ def estimate_running_speed(
         fmax=fmax,
         n_harmonics=int(n_harmonics),
         subharmonic_ratio=subharmonic_ratio if check_sub else np.inf,
+        mains=mains,
+        mains_tolerance=mains_tolerance,
     )
+
+
+def electrical(f: np.ndarray, mains: tuple[float, ...], tolerance: float) -> np.ndarray:
+    """Whether each frequency ``f`` (Hz) is within ``tolerance`` of a mains multiple."""
+    f = np.asarray(f, dtype=np.float64)
+    out = np.zeros(f.shape, dtype=bool)
+    for m in mains:
+        k = np.maximum(np.round(f / m), 1.0)
+        out |= np.abs(f - k * m) <= tolerance
+    return out
 
 
 def _estimate_from_amplitude(
@@ -335,6 +367,8 @@ def _estimate_from_amplitude(
     fmax: float,
     n_harmonics: int,
     subharmonic_ratio: float,
+    mains: tuple[float, ...] = (),
+    mains_tolerance: float = 0.15,
 ) -> np.ndarray:
     """Core of :func:`estimate_running_speed` on padded spectra ``(..., n_ch, n_bins)``."""
     df = fs / nfft
@@ -346,6 +380,10 @@ def _estimate_from_amplitude(
     floor = np.median(amp[..., bottom:top:_ZERO_PAD], axis=-1, keepdims=True)
     scale = np.maximum(floor, 1e-12 * amp.max(axis=-1, keepdims=True))
     spec = np.divide(amp, scale, out=np.zeros(amp.shape), where=scale > 0).sum(axis=-2)
+    if mains:  # electrical lines (with the main lobe of their window) are not a shaft's
+        bins = np.arange(nb) * df
+        lobe = max(mains_tolerance, _MAINS_LOBE * fs / (nfft / _ZERO_PAD))
+        spec = np.where(electrical(bins, mains, lobe), 0.0, spec)
 
     # 2. coarse harmonic sum over the padded grid
     cand = np.arange(int(np.ceil(fmin / df)), int(np.floor(fmax / df)) + 1)
@@ -365,6 +403,8 @@ def _estimate_from_amplitude(
             np.maximum(grown[..., :-1], m[..., 1:], out=grown[..., :-1])
             m, r_done = grown, r_done + 1
         score[..., ok] += m[..., idx[ok]] / k
+    if mains:  # electrical lines are not a shaft
+        score[..., electrical(cand * df, mains, mains_tolerance)] = -np.inf
     best = np.asarray(cand[np.argmax(score, axis=-1)] * df, dtype=np.float64)
 
     # 3. octave checks: the 1x line of the speed is at least `ratio` times its 2x line,
@@ -376,6 +416,8 @@ def _estimate_from_amplitude(
             return _band_peak(spec, df, f - tol, f + tol)[0]
 
         up = (2.0 * best <= fmax) & (line(best) < subharmonic_ratio * line(2.0 * best))
+        if mains:
+            up &= ~electrical(2.0 * best, mains, mains_tolerance)
         best = np.where(up, 2.0 * best, best)
         down = (0.5 * best >= fmin) & (line(0.5 * best) >= subharmonic_ratio * line(best))
         best = np.where(down, 0.5 * best, best)
