@@ -1,4 +1,11 @@
-"""Shared fixtures: small simulated KAMP groups written once per session."""
+"""Shared fixtures: small simulated KAMP groups written once per session.
+
+The tests mirror the package: ``tests/<room>/`` holds the tests of ``rotordx.<room>``
+(``signal``, ``io``, ``features``, ``simulate``, ``data``, ``models``, ``diagnosis``,
+``render``, ``workflows``, ``cli``); tests that cut across rooms stay here at the top.
+Constants and helpers shared between folders are in ``support.py`` (``from support
+import ...``); fixtures are here.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,7 @@ import pytest
 
 from rotordx.io import write_kamp_group
 from rotordx.simulate import TestbedConfig, simulate_testbed
-
-#: Short recordings: 12 s gives 11,986 preprocessed samples per class.
-SMALL_SECONDS = 12.0
-SMALL_SPLIT = "3000,1000,1000"
+from support import SMALL_SECONDS
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -33,9 +33,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_SPLIT
 from rotordx._atomic import atomic_dir, atomic_file, write_text_atomic
 from rotordx.exceptions import ParameterError
+from support import SMALL_SPLIT
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 

@@ -12,7 +12,6 @@ import onnx
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SMALL_SPLIT
 from rotordx.classes import KAMP_CLASSES
 from rotordx.cli import app
 from rotordx.data.dataset import Dataset
@@ -27,6 +26,7 @@ from rotordx.models.onnx_runtime import OnnxClassifier, load_onnx, read_metadata
 from rotordx.models.registry import exportable_names
 from rotordx.signal import MinMaxScaling
 from rotordx.simulate import simulate_class
+from support import SMALL_SPLIT
 
 FS = 1000.0
 WINDOW = WindowConfig(window=512, hop=256)

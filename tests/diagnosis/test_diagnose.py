@@ -167,9 +167,9 @@ def seed_bundle(small_group_dir, tmp_path_factory):
     """A one-epoch dnn (seed protocol) run, loaded back."""
     from typer.testing import CliRunner
 
-    from conftest import SMALL_SPLIT
     from rotordx.cli import app
     from rotordx.models.loading import load_model
+    from support import SMALL_SPLIT
 
     out = tmp_path_factory.mktemp("seed_run") / "dnn"
     args = ["train", str(small_group_dir), "--model", "dnn", "--out", str(out)]

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SMALL_SPLIT
 from rotordx.cli import app
+from support import SMALL_SPLIT
 
 runner = CliRunner()
 
