@@ -18,7 +18,7 @@ import pytest
 
 from rotordx.io import write_kamp_group
 from rotordx.simulate import TestbedConfig, simulate_testbed
-from support import SMALL_SECONDS
+from support import SMALL_SECONDS, write_cwru_like
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,6 +44,12 @@ def other_group_dir(tmp_path_factory):
     cfg = TestbedConfig(seconds=SMALL_SECONDS, rpm=1750.0)
     write_kamp_group(d, simulate_testbed(cfg, seed=1), group=1)
     return d
+
+
+@pytest.fixture(scope="session")
+def cwru_like_dir(tmp_path_factory):
+    """Tiny CWRU-named .mat files (``support.write_cwru_like``): 4 classes, sizes 007/014."""
+    return write_cwru_like(tmp_path_factory.mktemp("cwru_like"))
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,8 @@ imports these with ``from support import ...`` (fixtures stay in conftest.py).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import signal
 import subprocess
 from contextlib import contextmanager
@@ -17,8 +19,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import scipy.io
 
+from rotordx.data.seed import PreprocessConfig
+from rotordx.data.splits import Split, WindowConfig
 from rotordx.features import defect_frequencies
 from rotordx.features.bearing import SKF_6205
+from rotordx.models.registry import SEED, default_train_config, get_spec, make_classifier
+from rotordx.signal import MinMaxScaling
 
 #: Short simulated KAMP recordings: 12 s gives 11,986 preprocessed samples per class.
 SMALL_SECONDS = 12.0
@@ -170,3 +176,48 @@ def write_machine_manifest(folder: Path) -> Path:
         lines.append(f"{kind}.parquet,{kind},1000,B")
     (folder / "manifest.csv").write_text("\n".join(lines) + "\n")
     return folder / "manifest.csv"
+
+
+# -- models: the settings of the conformance suite -------------------------------------------
+
+#: Sample rate and windows of the tiny simulated data sets of the model tests.
+MODEL_FS = 1000.0
+MODEL_WINDOW = WindowConfig(window=512, hop=256)  # >= 400 samples at 1 kHz for the speed estimate
+#: What the test data say, for the models that take it (the windows have no speed: the
+#: bearing model estimates it per window).
+MODEL_DATA = {"fs": MODEL_FS, "geometry": "SKF_6205", "threads": 1}
+
+
+def make_test_classifier(name: str, *, quick: bool = False):
+    """A model with its registry entry's test settings; ``quick``: torch models train 2 epochs.
+
+    Only what the entry declares is used: its ``test_params``, and for a torch network
+    (``spec.network``) its ``test_train``.
+    """
+    spec = get_spec(name)
+    train = {**spec.test_train, "threads": 1} if spec.network else {}
+    if quick and spec.network:
+        train.update(max_epochs=2, patience=2)
+    return make_classifier(
+        name, train_config=default_train_config(name, **train), data=MODEL_DATA, **spec.test_params
+    )
+
+
+def copy_state(arrays: dict, meta: dict) -> tuple[dict, dict]:
+    """Independent copies of a classifier's state, the metadata through JSON (as in a bundle)."""
+    return {k: np.array(v, copy=True) for k, v in arrays.items()}, json.loads(json.dumps(meta))
+
+
+def input_spec(name: str, train: Split) -> dict:
+    """What a bundle of model ``name`` trained on ``train`` says about its inputs."""
+    if get_spec(name).protocol != SEED:
+        return {
+            "fs": MODEL_FS,
+            "window": MODEL_WINDOW.window,
+            "hop": MODEL_WINDOW.hop,
+            "n_channels": int(train.X.shape[1]),
+        }
+    return {
+        "preprocess": dataclasses.asdict(PreprocessConfig()),
+        "scaler": MinMaxScaling.fit(train.X).to_dict(),
+    }
