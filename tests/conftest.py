@@ -1,4 +1,11 @@
-"""Shared fixtures: small simulated KAMP groups written once per session."""
+"""Shared fixtures: small simulated KAMP groups written once per session.
+
+The tests mirror the package: ``tests/<room>/`` holds the tests of ``rotordx.<room>``
+(``signal``, ``io``, ``features``, ``simulate``, ``data``, ``models``, ``diagnosis``,
+``render``, ``workflows``, ``cli``); tests that cut across rooms stay here at the top.
+Constants and helpers shared between folders are in ``support.py`` (``from support
+import ...``); fixtures are here.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +18,7 @@ import pytest
 
 from rotordx.io import write_kamp_group
 from rotordx.simulate import TestbedConfig, simulate_testbed
-
-#: Short recordings: 12 s gives 11,986 preprocessed samples per class.
-SMALL_SECONDS = 12.0
-SMALL_SPLIT = "3000,1000,1000"
+from support import SMALL_SECONDS, write_cwru_like
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,6 +44,12 @@ def other_group_dir(tmp_path_factory):
     cfg = TestbedConfig(seconds=SMALL_SECONDS, rpm=1750.0)
     write_kamp_group(d, simulate_testbed(cfg, seed=1), group=1)
     return d
+
+
+@pytest.fixture(scope="session")
+def cwru_like_dir(tmp_path_factory):
+    """Tiny CWRU-named .mat files (``support.write_cwru_like``): 4 classes, sizes 007/014."""
+    return write_cwru_like(tmp_path_factory.mktemp("cwru_like"))
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,10 @@
 * no module over 450 lines;
 * ``io``, ``signal``, ``features``, ``data`` (and the model registry) never import torch;
   ``rotordx --help`` imports no workflow.
+
+And the tests' own layout (``tests/<room>/`` mirrors ``rotordx.<room>``): every test
+function checks something (an ``assert``, ``pytest.raises``/``warns``, an
+``np.testing`` or other ``assert_*`` call, itself or through a helper of its module).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "rotordx"
+TESTS = Path(__file__).resolve().parent
 
 #: Rooms from the bottom up: a module may import its own room and the rooms listed before it.
 ROOMS: tuple[tuple[str, ...], ...] = (
@@ -224,3 +229,98 @@ def test_the_bearing_catalogue_is_the_only_bearing_default():
         and m not in ("rotordx.features.bearing", "rotordx.io.cwru", "rotordx.features")
     ]
     assert not offenders, offenders
+
+
+# -- the tests themselves -----------------------------------------------------------------------
+
+
+def test_test_folders_mirror_the_rooms():
+    rooms = {p.name for p in SRC.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+    folders = {p.name for p in TESTS.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders <= rooms, f"test folders that are no room of rotordx: {folders - rooms}"
+    # every room with modules of its own has tests of its own
+    assert rooms <= folders, f"rooms without a test folder: {rooms - folders}"
+
+
+def _call_path(call: ast.Call) -> list[str]:
+    """``np.testing.assert_allclose(...)`` -> ["np", "testing", "assert_allclose"]."""
+    f, parts = call.func, []
+    while isinstance(f, ast.Attribute):
+        parts.append(f.attr)
+        f = f.value
+    if isinstance(f, ast.Name):
+        parts.append(f.id)
+    return parts[::-1]
+
+
+def _is_check(node: ast.AST) -> bool:
+    if isinstance(node, ast.Assert):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    parts = _call_path(node)
+    if not parts:
+        return False
+    if parts[0] == "pytest" and parts[-1] in ("raises", "warns", "fail", "deprecated_call"):
+        return True
+    return "testing" in parts[:-1] or parts[-1].startswith("assert")  # np.testing.*, assert_*
+
+
+def _calls(fn: ast.AST) -> set[str]:
+    return {
+        n.func.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
+
+
+def unchecked_tests_of(path: Path) -> list[str]:
+    """Test functions of ``path`` that check nothing, themselves or through a module helper."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    helpers: dict[str, ast.AST] = {}
+    tests: list[tuple[str, ast.AST]] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            helpers[node.name] = node
+            if node.name.startswith("test"):
+                tests.append((node.name, node))
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            tests += [
+                (f"{node.name}.{sub.name}", sub)
+                for sub in node.body
+                if isinstance(sub, ast.FunctionDef) and sub.name.startswith("test")
+            ]
+    checking = {name for name, fn in helpers.items() if any(map(_is_check, ast.walk(fn)))}
+    grew = True
+    while grew:  # helpers that call checking helpers check too
+        new = {n for n, fn in helpers.items() if n not in checking and _calls(fn) & checking}
+        checking |= new
+        grew = bool(new)
+    return [
+        name
+        for name, fn in tests
+        if not any(map(_is_check, ast.walk(fn))) and not _calls(fn) & checking
+    ]
+
+
+def test_every_test_checks_something():
+    unchecked = [
+        f"{path.relative_to(TESTS)}::{name}"
+        for path in sorted(TESTS.rglob("test_*.py"))
+        for name in unchecked_tests_of(path)
+    ]
+    assert not unchecked, "tests that check nothing:\n" + "\n".join(unchecked)
+
+
+def test_the_check_finder_finds_unchecked_tests(tmp_path):
+    sample = tmp_path / "test_sample.py"
+    sample.write_text(
+        "import numpy as np, pytest\n"
+        "def _helper(x):\n    assert x\n"
+        "def _outer(x):\n    _helper(x)\n"
+        "def test_plain():\n    assert 1\n"
+        "def test_raises():\n    with pytest.raises(ValueError):\n        int('x')\n"
+        "def test_np():\n    np.testing.assert_array_equal([1], [1])\n"
+        "def test_through_helpers():\n    _outer(1)\n"
+        "def test_nothing():\n    int('1')\n"
+        "class TestGroup:\n    def test_empty(self):\n        pass\n"
+    )
+    assert unchecked_tests_of(sample) == ["test_nothing", "TestGroup.test_empty"]

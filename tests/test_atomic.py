@@ -16,10 +16,17 @@ Findings these tests pin down (see the module's tests for details):
   up after SIGKILL); the destination is still absent or the previous complete content.
 * SIGINT (KeyboardInterrupt) during the write removes the temporary sibling; the CLI maps
   it to exit code 130 with "interrupted; no partial output was kept".
+
+Every child is started with SIGINT back at its default disposition
+(``support.default_sigint``): a shell that runs the suite as a background job ignores
+SIGINT for it, the ignored disposition is inherited, and a Python child would then never
+be interrupted. Some children are started while this process ignores SIGINT on purpose,
+to show that the interrupts still arrive.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -33,9 +40,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SMALL_SPLIT
 from rotordx._atomic import atomic_dir, atomic_file, write_text_atomic
 from rotordx.exceptions import ParameterError
+from support import SMALL_SPLIT, popen_interruptible, run_interruptible, sigint_ignored
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -80,7 +87,15 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 def _popen(cmd: list[str], log: Path) -> subprocess.Popen:
     with open(log, "w") as fh:  # a file, not a pipe: nobody has to drain it
-        return subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=_env())
+        return popen_interruptible(cmd, stdout=fh, stderr=subprocess.STDOUT, env=_env())
+
+
+@pytest.fixture(autouse=True)
+def _sigint_handler_unchanged():
+    """No test leaves this process with another SIGINT handler (e.g. SIGINT ignored)."""
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    assert signal.getsignal(signal.SIGINT) == before
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -100,7 +115,8 @@ def runs(small_group_dir, tmp_path_factory):
     second more is certainly in its epoch loop, whatever the machine's load (CPU time,
     not wall time, is compared). Each long run gets its signal (SIGKILL or SIGINT) as soon
     as it has crossed that mark. When the calibration run is done, two more long runs
-    start with ``--force`` over copies of it and are treated alike.
+    start with ``--force`` over copies of it and are treated alike; the SIGINT one of them
+    is started while this process ignores SIGINT.
     """
     if not Path(f"/proc/{os.getpid()}/stat").exists():
         pytest.skip("needs /proc to see when training has started")
@@ -127,10 +143,13 @@ def runs(small_group_dir, tmp_path_factory):
         for n in sig_of:
             shutil.copytree(complete, dest["previous", n])
             before[n] = _snapshot(dest["previous", n])
-            procs["previous", n] = _popen(
-                _train_cmd(small_group_dir, dest["previous", n], max_epochs=200, force=True),
-                base / f"previous-{n}.log",
-            )
+            # the SIGINT run over a previous one starts while this process ignores SIGINT
+            # (as under a shell's background job): it must be interrupted all the same
+            with sigint_ignored() if n == "SIGINT" else contextlib.nullcontext():
+                procs["previous", n] = _popen(
+                    _train_cmd(small_group_dir, dest["previous", n], max_epochs=200, force=True),
+                    base / f"previous-{n}.log",
+                )
         pending = dict(procs)
         deadline = time.monotonic() + 150
         while pending:
@@ -229,7 +248,7 @@ _CHILD = textwrap.dedent(
 def _child(tmp_path: Path, kind: str, target: Path, sig: str) -> subprocess.CompletedProcess:
     script = tmp_path / "child.py"
     script.write_text(_CHILD)
-    return subprocess.run(
+    return run_interruptible(
         [sys.executable, str(script), kind, str(target), sig],
         capture_output=True,
         text=True,
@@ -270,8 +289,9 @@ def test_atomic_dir_sigkill_mid_write(tmp_path, previous):
     assert len(leftovers) == 1 and leftovers[0].endswith(".tmp")
 
 
+@pytest.mark.parametrize("parent", ["default", "ignores SIGINT"])
 @pytest.mark.parametrize("kind", ["file", "dir"])
-def test_sigint_mid_write_cleans_up(tmp_path, kind):
+def test_sigint_mid_write_cleans_up(tmp_path, kind, parent):
     target = tmp_path / "out" / ("data.parquet" if kind == "file" else "RUN")
     target.parent.mkdir()
     if kind == "file":
@@ -280,11 +300,28 @@ def test_sigint_mid_write_cleans_up(tmp_path, kind):
         target.mkdir()
         (target / "metrics.json").write_text("previous")
     before = target.read_bytes() if kind == "file" else _snapshot(target)
-    proc = _child(tmp_path, kind, target, "SIGINT")
+    with sigint_ignored() if parent == "ignores SIGINT" else contextlib.nullcontext():
+        proc = _child(tmp_path, kind, target, "SIGINT")
     assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr
     assert "finished" not in proc.stdout
     assert (target.read_bytes() if kind == "file" else _snapshot(target)) == before
     assert _siblings(target) == []
+
+
+def test_children_get_sigint_back_when_this_process_ignores_it():
+    """What the helpers are for: an ignored SIGINT is inherited, unless reset for the child."""
+    code = "import signal; print(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)"
+    before = signal.getsignal(signal.SIGINT)
+    with sigint_ignored():
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        reset = run_interruptible([sys.executable, "-c", code], capture_output=True, text=True)
+    assert signal.getsignal(signal.SIGINT) == before  # restored on leaving the block
+    assert plain.stdout.strip() == "True"  # a plain child would ignore the test's SIGINT
+    assert reset.stdout.strip() == "False"  # ours gets Python's KeyboardInterrupt handler
+    with pytest.raises(RuntimeError), sigint_ignored():
+        raise RuntimeError  # restored however the block ends
+    assert signal.getsignal(signal.SIGINT) == before
 
 
 # -- atomic_dir / atomic_file unit tests -----------------------------------------------------

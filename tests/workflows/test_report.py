@@ -12,7 +12,6 @@ import pytest
 from rotordx import DataError, __version__
 from rotordx.classes import KAMP_CLASSES, meaning
 from rotordx.data.splits import WindowConfig
-from rotordx.render.report import describe_feature
 from rotordx.workflows.report import class_spectra, write_report
 
 #: 12 s recordings: 512-sample windows give 24 train and 7 test windows per class.
@@ -138,18 +137,3 @@ def test_class_spectra_reads_sine_amplitude():
     assert abs(freqs[k] - 37.3) < 0.5
     assert amp[0, 0, k] == pytest.approx(0.7, rel=0.02)
     assert amp[0, 0, 0] < 0.01  # the mean is removed
-
-
-@pytest.mark.parametrize(
-    ("name", "text"),
-    [
-        ("s2_order_1x", "sensor 2: 1x amplitude (m/s²)"),
-        ("s1_ratio_2x_1x", "sensor 1: 2x / 1x amplitude ratio"),
-        ("s4_bandfrac_62.5_125hz", "sensor 4: power share 62.5–125 Hz"),
-        ("s3_kurtosis", "sensor 3: kurtosis (impulsiveness, 3 = Gaussian)"),
-        ("speed_hz", "estimated running speed (Hz)"),
-        ("something_else", "something_else"),
-    ],
-)
-def test_describe_feature(name, text):
-    assert describe_feature(name) == text

@@ -8,11 +8,11 @@ import pytest
 from scipy import interpolate
 from sklearn.preprocessing import MinMaxScaler
 
-from conftest import SMALL_SECONDS
 from rotordx.data.preprocessed import read_preprocessed, write_preprocessed
 from rotordx.data.seed import PreprocessConfig, preprocess_group
 from rotordx.exceptions import DataError
 from rotordx.io import load_kamp_group
+from support import SMALL_SECONDS
 
 
 def _seed_reference(directory, duration):

@@ -1,4 +1,7 @@
-"""Chunked reading, resampling and smoothing give the whole-array numbers, bit for bit."""
+"""A KAMP group resampled block by block, and preprocessed from its folder.
+
+GroupStream and the folder preprocessing give the whole-array numbers, bit for bit.
+"""
 
 from __future__ import annotations
 
@@ -10,22 +13,9 @@ from rotordx.data.preprocessed import preprocess_to_parquet, read_preprocessed
 from rotordx.data.seed import PreprocessConfig, preprocess_group, resample_group
 from rotordx.data.seed_folder import load_preprocessed_folder, preprocess_folder
 from rotordx.exceptions import DataError
-from rotordx.io import load_kamp_group, read_kamp_sensor, write_kamp_group
-from rotordx.io.kamp_stream import KampSensorReader, iter_kamp_sensor
-from rotordx.signal import moving_average
-from rotordx.signal.filters import MovingAverageStream
-from rotordx.signal.resample import grid_size, grid_times, uniform_grid
+from rotordx.io import load_kamp_group, write_kamp_group
+from rotordx.signal.resample import grid_times
 from rotordx.simulate import TestbedConfig, simulate_testbed
-
-
-@pytest.mark.parametrize("duration", [0.05, 1.0, 12.0, 139.9995, 140.0, 2240.0])
-@pytest.mark.parametrize("fs", [1000.0, 999.0, 12000.0])
-def test_grid_pieces_are_numpys_arange(duration, fs):
-    whole = uniform_grid(fs=fs, duration=duration)
-    assert grid_size(fs=fs, duration=duration) == whole.shape[0]
-    n = whole.shape[0]
-    for a, b in [(0, n), (0, 1), (n // 3, n // 2), (n - 1, n)]:
-        np.testing.assert_array_equal(grid_times(a, b, fs=fs), whole[a:b])
 
 
 @pytest.mark.parametrize("t", [0.0, 0.0005, 0.001, 0.0015, 11.999, 12.0, 139.99951, 1e-12])
@@ -33,64 +23,6 @@ def test_first_index_at_or_after(t):
     i = first_index_at_or_after(t, fs=1000.0)
     g = grid_times(0, i + 2, fs=1000.0)
     assert g[i] >= t and (i == 0 or g[i - 1] < t)
-
-
-@pytest.mark.parametrize("m", [1, 2, 3, 15, 16])
-def test_moving_average_stream_equals_whole(m):
-    rng = np.random.default_rng(m)
-    x = rng.standard_normal((2, 5000, 3)) * 4 + 30
-    whole = moving_average(x, m=m, axis=1)
-    for sizes in ([5000], [1, 2, 3, 4993, 1], list(rng.integers(1, 40, 400))):
-        ma = MovingAverageStream(m=m, axis=1)
-        parts, pos = [], 0
-        for s in sizes:
-            parts.append(ma.push(x[:, pos : pos + s]))
-            pos += s
-        parts.append(ma.push(x[:, pos:]))
-        ma.finish()
-        np.testing.assert_array_equal(np.concatenate(parts, axis=1), whole)
-
-
-def test_moving_average_stream_too_short():
-    ma = MovingAverageStream(m=15)
-    assert ma.push(np.ones(10)).shape == (0,)
-    with pytest.raises(DataError, match="10 samples"):
-        ma.finish()
-
-
-def test_moving_average_stays_exact_on_long_offset_signals():
-    """No running sum along the signal: the error does not grow with its length."""
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(2_000_000) + 50.0
-    ours = moving_average(x, m=15)
-    ref = np.convolve(x, np.ones(15), "valid") / 15
-    assert np.abs(ours - ref).max() < 1e-12
-
-
-def test_sensor_reader_chunks_equal_the_file(small_group_dir):
-    path = small_group_dir / "g1_sensor2.csv"
-    whole = load_kamp_group(small_group_dir).sensors[1]
-    chunks = list(iter_kamp_sensor(path, block_bytes=20_000))
-    assert len(chunks) > 10
-    np.testing.assert_array_equal(np.concatenate([t for t, _ in chunks]), whole.time)
-    values = np.column_stack([np.concatenate([v[c] for _, v in chunks]) for c in range(4)])
-    np.testing.assert_array_equal(values, whole.values)
-
-
-def test_sensor_reader_gives_the_whole_file_readers_error(tmp_path, small_group_dir):
-    """A bad line far into the file: the same message as read_kamp_sensor."""
-    lines = (small_group_dir / "g1_sensor1.csv").read_text().splitlines()
-    lines[5000] = lines[5000].replace(",", ";", 1)
-    bad = tmp_path / "g1_sensor1.csv"
-    bad.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError) as whole:
-        read_kamp_sensor(bad)
-    with pytest.raises(DataError) as chunked:
-        reader = KampSensorReader(bad, block_bytes=10_000)
-        while reader.read() is not None:
-            pass
-    assert str(chunked.value) == str(whole.value)
-    assert "line 5001" in str(chunked.value)
 
 
 def _resampled(directory, **kw):
@@ -158,16 +90,3 @@ def test_streaming_parquet_equals_in_memory_parquet(small_group_dir, tmp_path):
 def test_too_short_for_the_moving_average(small_group_dir):
     with pytest.raises(DataError, match="fewer than the moving-average length"):
         preprocess_folder(small_group_dir, config=PreprocessConfig(duration=0.01))
-
-
-def test_last_time_reads_the_tail_for_progress(small_group_dir, tmp_path):
-    from rotordx.io.kamp_stream import last_time
-
-    for s in range(1, 5):
-        p = small_group_dir / f"g1_sensor{s}.csv"
-        assert last_time(p) == read_kamp_sensor(p).time[-1]
-    (tmp_path / "blank.csv").write_text("0.1,1,2,3,4\n0.2,1,2,3,4\n\n\n")
-    assert last_time(tmp_path / "blank.csv") == 0.2
-    (tmp_path / "text.csv").write_text("time,a\nx,y\n")
-    assert last_time(tmp_path / "text.csv") is None  # only for progress: never raises
-    assert last_time(tmp_path / "missing.csv") is None

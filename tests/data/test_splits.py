@@ -1,4 +1,4 @@
-"""The leak-free windowed protocol: framing, time blocks with gaps, and the split.
+"""The leak-free windowed protocol: time blocks with gaps, and the split.
 
 The key property is checked on signals whose *values* encode where a sample
 came from (class, channel and sample index): every window can then be traced
@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from rotordx.data.dataset import Dataset
 from rotordx.data.splits import WindowConfig, all_windows, block_bounds, split_dataset
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.signal.framing import frame
 
 #: Sample indices stay below this; class and channel are encoded above it.
 _INDEX_RANGE = 1 << 16
@@ -96,58 +95,6 @@ def _check_leak_free(signals: np.ndarray, config: WindowConfig, seed: int = 0):
         assert first_va - last_tr - 1 >= config.gap_samples >= w
         assert first_te - last_va - 1 >= config.gap_samples
     return splits
-
-
-# -- frame --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("n", "window", "hop"),
-    [(100, 16, 1), (100, 16, 16), (100, 20, 7), (64, 64, 5), (1000, 128, 200), (17, 16, 3)],
-)
-def test_frame_shape_and_content_1d(n, window, hop):
-    x = np.random.default_rng(n).standard_normal(n)
-    out = frame(x, window=window, hop=hop)
-    n_windows = 1 + (n - window) // hop
-    assert out.shape == (n_windows, window)
-    for i in range(n_windows):
-        np.testing.assert_array_equal(out[i], x[i * hop : i * hop + window])
-    # the next window would not fit: nothing is left out that could be framed
-    assert n_windows * hop + window > n
-
-
-def test_frame_multichannel():
-    x = np.arange(3 * 50, dtype=np.float64).reshape(3, 50)
-    out = frame(x, window=16, hop=5)
-    assert out.shape == (1 + (50 - 16) // 5, 3, 16)
-    for i in range(out.shape[0]):
-        np.testing.assert_array_equal(out[i], x[:, i * 5 : i * 5 + 16])
-
-
-def test_frame_returns_a_contiguous_copy():
-    x = np.arange(40, dtype=np.float32).reshape(2, 20)
-    out = frame(x, window=16, hop=2)
-    assert out.flags["C_CONTIGUOUS"] and out.dtype == np.float32
-    out[0, 0, 0] = -1.0
-    assert x[0, 0] == 0.0  # not a view
-
-
-def test_frame_exactly_one_window():
-    x = np.arange(32.0)
-    out = frame(x, window=32, hop=100)
-    assert out.shape == (1, 32)
-    np.testing.assert_array_equal(out[0], x)
-
-
-def test_frame_too_short():
-    with pytest.raises(DataError, match="shorter than one window"):
-        frame(np.zeros((4, 15)), window=16, hop=1)
-
-
-@pytest.mark.parametrize(("window", "hop"), [(4, -1), (0, 1), (4, 0)])
-def test_frame_rejects_non_positive_window_or_hop(window, hop):
-    with pytest.raises(ParameterError):
-        frame(np.arange(10.0), window=window, hop=hop)
 
 
 # -- block_bounds -------------------------------------------------------------------------
@@ -360,8 +307,15 @@ def test_window_config_validation(kwargs, match):
 
 
 def test_window_config_accepts_edge_values():
-    WindowConfig(window=16, hop=1, fractions=(0.98, 0.01, 0.01), gap=16)
-    WindowConfig(window=np.int64(64), hop=np.int32(8))
+    cfg = WindowConfig(window=16, hop=1, fractions=(0.98, 0.01, 0.01), gap=16)
+    assert (cfg.window, cfg.hop, cfg.fractions, cfg.gap_samples) == (16, 1, (0.98, 0.01, 0.01), 16)
+    # the smallest window, the smallest hop and a gap of exactly one window give usable blocks
+    bounds = block_bounds(1700, config=cfg)
+    assert min(b - a for a, b in bounds) >= 16
+    assert bounds[1][0] - bounds[0][1] == 16
+    cfg = WindowConfig(window=np.int64(64), hop=np.int32(8))
+    assert (cfg.window, cfg.hop, cfg.gap_samples) == (64, 8, 64)
+    assert block_bounds(1000, config=cfg) == [(0, 523), (587, 761), (825, 999)]
 
 
 def test_window_config_numpy_integer_gap():

@@ -23,13 +23,21 @@ from rotordx.io.sources import load_entry
 # ---------------------------------------------------------------- CWRU round trip
 
 
-def test_cwru_round_trip(cwru_dir, tmp_path):
+@pytest.mark.parametrize("through", ["folder", "symlink"])
+def test_cwru_round_trip(cwru_dir, tmp_path, through):
+    if through == "symlink":  # e.g. ../shared a symbolic link: the manifest holds real paths
+        link = tmp_path / "linked-data"
+        link.symlink_to(cwru_dir.resolve(), target_is_directory=True)
+        cwru_dir = link
     out = tmp_path / "sub" / "cwru.csv"
     assert write_cwru_manifest(cwru_dir, out) == out
     lines = out.read_text().splitlines()
     assert lines[0] == "path,label,rate,channel,rpm,condition"
     assert len(lines) == 32
-    rel = Path(os.path.relpath(cwru_dir / "normal_0_97.mat", out.parent)).as_posix()
+    # the writer resolves links (of the data and of the output folder) before relating them
+    target = (cwru_dir / "normal_0_97.mat").resolve()
+    rel = Path(os.path.relpath(target, out.parent.resolve())).as_posix()
+    assert ".." in rel and "linked-data" not in rel
     assert f"{rel},normal,48000,DE,1797,0hp" in lines
     assert not list(out.parent.glob(".*.tmp"))  # atomic write leaves nothing behind
 

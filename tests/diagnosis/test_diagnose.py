@@ -142,23 +142,6 @@ def test_generic_csv_with_time_column_and_resampling(tmp_path):
     assert np.fft.rfftfreq(5000, 1e-3)[spec.argmax()] == pytest.approx(30.0, abs=0.3)
 
 
-@pytest.mark.parametrize(
-    ("name", "text", "kwargs", "pattern"),
-    [
-        ("a.csv", "1,2\n3,4\n", {}, "give the sample rate with --rate"),
-        ("a.csv", "", {}, "file is empty"),
-        ("a.xls", "1,2\n", {"rate": 10.0}, "unknown extension '.xls'"),
-        ("a.csv", "time,a\n0,1\n0,2\n", {}, "time does not increase"),
-        ("a.csv", "a,b\n1,x\n", {"rate": 10.0}, "column 'b'"),
-    ],
-)
-def test_generic_reader_errors(tmp_path, name, text, kwargs, pattern):
-    p = tmp_path / name
-    p.write_text(text)
-    with pytest.raises(DataError, match=pattern):
-        read_channels(p, **kwargs)
-
-
 # -- block-by-block diagnosis (bounded memory) -------------------------------------------
 
 
@@ -167,9 +150,9 @@ def seed_bundle(small_group_dir, tmp_path_factory):
     """A one-epoch dnn (seed protocol) run, loaded back."""
     from typer.testing import CliRunner
 
-    from conftest import SMALL_SPLIT
     from rotordx.cli import app
     from rotordx.models.loading import load_model
+    from support import SMALL_SPLIT
 
     out = tmp_path_factory.mktemp("seed_run") / "dnn"
     args = ["train", str(small_group_dir), "--model", "dnn", "--out", str(out)]
