@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import pkgutil
 import sys
@@ -30,6 +31,17 @@ def stage_names() -> list[str]:
     order = ["preprocess", "training", "windowed", "inference", "scaling"]
     short = [n[len("bench_") :] for n in names]
     return sorted(short, key=lambda s: (order.index(s) if s in order else len(order), s))
+
+
+def _strict(obj):
+    """``obj`` with NaN and infinities as ``null``: strict JSON."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    return obj
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     jout = args.out.with_suffix(".json")
     tmp = jout.with_name(f".{jout.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(raw, indent=2, default=str), encoding="utf-8")
+    tmp.write_text(json.dumps(_strict(raw), indent=2, default=str), encoding="utf-8")
     os.replace(tmp, jout)
     print(f"wrote {args.out} and {jout}", file=sys.stderr)
     return 0

@@ -29,7 +29,7 @@ import rotordx.cli
 from rotordx.classes import KAMP_CLASSES
 from rotordx.cli import app
 from rotordx.data.splits import Split
-from rotordx.exceptions import DataError, ParameterError
+from rotordx.exceptions import ParameterError
 from rotordx.models import (
     MODEL_NAMES,
     MODELS,
@@ -44,9 +44,7 @@ from rotordx.models import (
 from rotordx.models import registry as model_registry
 from rotordx.models.base import Classifier
 from rotordx.models.bundle import save_bundle
-from rotordx.models.forest import FeatureForest
 from rotordx.models.loading import load_model
-from rotordx.models.registry import load_object
 from rotordx.workflows.train import train_run
 from support import copy_state as _copy_state
 from support import input_spec as _input_spec
@@ -214,10 +212,6 @@ def test_learns_easy_data(name, fitted, data):
 # -- refitting ----------------------------------------------------------------------------
 
 
-def _is_feature_forest(name: str) -> bool:
-    return issubclass(load_object(get_spec(name).classifier), FeatureForest)
-
-
 @all_models
 def test_refit_on_fewer_classes(name, data):
     train, valid, test = data(name)
@@ -231,24 +225,7 @@ def test_refit_on_fewer_classes(name, data):
     np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                raises=DataError,
-                strict=True,
-                reason="src bug: FeatureForest keeps the feature names of its previous fit, "
-                "so a refit on windows of fewer channels raises 'feature names differ' "
-                "(models/forest.py: _fit does not reset feature_names)",
-            ),
-        )
-        if _is_feature_forest(n)
-        else n
-        for n in MODEL_NAMES
-    ],
-)
+@pytest.mark.parametrize("name", MODEL_NAMES)
 def test_refit_on_fewer_channels(name, data):
     train, valid, test = data(name)
     clf = _make(name, quick=True)

@@ -121,6 +121,11 @@ class WindowConfig:
             )
         if self.eval_hop is not None:
             _check_int("eval_hop", self.eval_hop, 1)
+        for name in ("window", "hop", "gap", "eval_hop"):  # numpy integers as plain ints (JSON)
+            v = getattr(self, name)
+            if v is not None:
+                object.__setattr__(self, name, int(v))
+        object.__setattr__(self, "fractions", fr)
 
     @property
     def gap_samples(self) -> int:

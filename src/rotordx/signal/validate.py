@@ -28,7 +28,8 @@ def as_signal(x: Any, *, min_samples: int = 2, name: str = "x") -> np.ndarray:
         raise DataError(f"{name} must have a time axis (the last axis), got a scalar")
     if arr.shape[-1] < min_samples:
         raise DataError(
-            f"{name} has {arr.shape[-1]} samples on its last (time) axis; "
+            f"{name} has {arr.shape[-1]} sample{'' if arr.shape[-1] == 1 else 's'} on its last "
+            "(time) axis; "
             f"at least {min_samples} are needed"
         )
     if arr.size == 0:

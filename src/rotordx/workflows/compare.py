@@ -30,7 +30,7 @@ from rotordx.io.kamp import write_kamp_group
 from rotordx.io.sources import KAMP, open_source
 from rotordx.models.metrics import score_predictions
 from rotordx.models.registry import (
-    MODEL_NAMES,
+    MODELS,
     SEED,
     WINDOW,
     default_train_config,
@@ -122,9 +122,9 @@ def compare_models(
     """
     window = window or WindowConfig()
     rows, fitted = [], {}
-    unknown = [m for m in models if m not in MODEL_NAMES]
+    unknown = [m for m in models if m not in MODELS]
     if unknown:
-        raise ParameterError(f"unknown model(s) {unknown}; expected names from {MODEL_NAMES}")
+        raise ParameterError(f"unknown model(s) {unknown}; expected names from {tuple(MODELS)}")
     wanted_window = [m for m in models if get_spec(m).protocol == WINDOW]
     wanted_seed = [m for m in models if get_spec(m).protocol == SEED]
     if wanted_window:
@@ -296,7 +296,7 @@ def write_comparison(
             "seconds_total": time.perf_counter() - t_start,
         }
         write_text_atomic(tmp / "compare.json", json.dumps(result, indent=2) + "\n")
-        shift_models = [k for k in shift_rows[0] if k in MODEL_NAMES] if shift_rows else []
+        shift_models = [k for k in shift_rows[0] if k in MODELS] if shift_rows else []
         write_text_atomic(tmp / "compare.md", comparison_markdown(rows, shift_rows, shift_models))
         save_png(comparison_figure(rows, shift_rows, shift_models), tmp / "compare.png", dpi=110)
     return result
