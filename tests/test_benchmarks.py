@@ -153,7 +153,11 @@ NUMERIC = {
 def test_every_row_has_its_numbers(raw, stage):
     for row in _rows(raw, stage):
         for column in NUMERIC[stage]:
-            assert _number(row[column]) and row[column] >= 0, (column, row)
+            assert _number(row[column]), (column, row)
+            # durations and counts are never negative; a difference of two timings may be
+            # (the quick run's "beyond parsing" on a loaded machine)
+            difference = "−" in str(next(iter(row.values())))
+            assert difference or row[column] >= 0, (column, row)
         for column, value in row.items():  # no NaN or infinity slips into a table
             assert not (isinstance(value, float) and not math.isfinite(value)), (column, row)
 

@@ -267,10 +267,10 @@ class NearestCentroid(Classifier):
         k = int(train.y.max()) + 1
         self.centroids = np.stack([F[train.y == c].mean(axis=0) for c in range(k)])
         self.scale = F.std(axis=0) + 1e-9
-        p = self._predict_proba(valid.X, shaft_hz=None)
+        p = self._predict_proba(valid.X, shaft_hz=None, defect_orders=None)
         return {"best_valid_accuracy": float((p.argmax(axis=1) == valid.y).mean())}
 
-    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
+    def _predict_proba(self, X: np.ndarray, *, shaft_hz=None, defect_orders=None) -> np.ndarray:
         F = self._features(X)
         d2 = (((F[:, None, :] - self.centroids[None]) / self.scale) ** 2).sum(axis=-1)
         z = -d2 / self.temperature

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.features.bearing import DEFECTS, bearing_geometry, defect_multipliers
 from rotordx.signal.framing import frame
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "WindowConfig",
     "all_windows",
     "block_bounds",
+    "defect_orders_of",
     "shuffled_split",
     "speeds_of",
     "split_dataset",
@@ -40,20 +42,25 @@ class Split:
     """Arrays of one split: inputs ``X`` float32 and labels ``y`` (n,) int64.
 
     ``X`` is (n, n_channels, window) for windows, (n, n_features) for the
-    seed's point-wise samples. ``shaft_hz`` (n,) is the shaft speed of each
-    row's recording in Hz (rpm / 60; NaN where unknown), or None when no
-    recording had one. Models that read bearing defect frequencies need it;
-    the others ignore it.
+    seed's point-wise samples. What is known of each row's recording besides
+    its samples: ``shaft_hz`` (n,), the shaft speed in Hz (rpm / 60; NaN
+    where unknown), and ``defect_orders`` (n, 4), the monitored bearing's
+    defect frequencies per Hz of shaft speed in the order
+    :data:`rotordx.features.bearing.DEFECTS` (BPFO, BPFI, BSF, FTF; NaN where
+    unknown); each is None when no recording had it. Models that read
+    bearing defect frequencies need them; the others ignore them.
     """
 
     X: np.ndarray
     y: np.ndarray
     shaft_hz: np.ndarray | None = None
+    defect_orders: np.ndarray | None = None
 
     def take(self, idx: np.ndarray) -> Split:
-        """The rows ``idx``, speed included."""
+        """The rows ``idx``, with what is known of them."""
         speed = None if self.shaft_hz is None else self.shaft_hz[idx]
-        return Split(X=self.X[idx], y=self.y[idx], shaft_hz=speed)
+        orders = None if self.defect_orders is None else self.defect_orders[idx]
+        return Split(X=self.X[idx], y=self.y[idx], shaft_hz=speed, defect_orders=orders)
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -160,15 +167,30 @@ def speeds_of(rpm: float | None, n: int) -> np.ndarray:
     return np.full(n, rpm / 60.0 if rpm else np.nan, dtype=np.float64)
 
 
-def shuffled_split(parts: list[tuple], *, rng: np.random.Generator, speed: bool) -> Split:
-    """One split from ``(windows, labels, shaft_hz)`` parts, concatenated and shuffled.
+def defect_orders_of(bearing, n: int) -> np.ndarray:
+    """Defect orders (n, 4) of ``n`` windows of a recording on ``bearing`` (NaN when unknown)."""
+    if bearing is None:
+        return np.full((n, len(DEFECTS)), np.nan)
+    mult = defect_multipliers(bearing_geometry(bearing))
+    return np.tile(np.array([mult[d] for d in DEFECTS]), (n, 1))
 
-    ``speed=False`` leaves ``shaft_hz`` out (no recording had an rpm).
-    """
+
+def _rows(parts: list[tuple], ds) -> Split:
+    """A split of ``(windows, labels, recording)`` parts, in order, with what is known of them."""
     X = np.concatenate([w for w, _, _ in parts]).astype(np.float32)
     y = np.concatenate([lab for _, lab, _ in parts])
-    hz = np.concatenate([v for _, _, v in parts]) if speed else None
-    return Split(X=X, y=y, shaft_hz=hz).take(rng.permutation(len(y)))
+    hz = orders = None
+    if any(r.rpm for r in ds.recordings):
+        hz = np.concatenate([speeds_of(r.rpm, len(w)) for w, _, r in parts])
+    if any(r.bearing for r in ds.recordings):
+        orders = np.concatenate([defect_orders_of(r.bearing, len(w)) for w, _, r in parts])
+    return Split(X=X, y=y, shaft_hz=hz, defect_orders=orders)
+
+
+def shuffled_split(parts: list[tuple], ds, *, rng: np.random.Generator) -> Split:
+    """One split from ``(windows, labels, recording)`` parts of ``ds``, concatenated, shuffled."""
+    split = _rows(parts, ds)
+    return split.take(rng.permutation(len(split)))
 
 
 def split_dataset(ds, *, config: WindowConfig | None = None, seed: int = 0) -> tuple[Split, ...]:
@@ -195,23 +217,19 @@ def split_dataset(ds, *, config: WindowConfig | None = None, seed: int = 0) -> t
         for i, (a, b) in enumerate(bounds):
             hop = config.hop if i == 0 else (config.eval_hop or config.hop)
             w = frame(sig[:, a:b], window=config.window, hop=hop)
-            parts[i].append((w, np.full(len(w), k, dtype=np.int64), speeds_of(r.rpm, len(w))))
+            parts[i].append((w, np.full(len(w), k, dtype=np.int64), r))
     rng = np.random.default_rng(seed)
-    known = any(r.rpm for r in ds.recordings)
-    return tuple(shuffled_split(p, rng=rng, speed=known) for p in parts)
+    return tuple(shuffled_split(p, ds, rng=rng) for p in parts)
 
 
 def all_windows(ds, *, window: int, hop: int | None = None) -> Split:
     """Every window (non-overlapping by default) of every recording of ``ds``, in order."""
     hop = hop or window
-    xs, ys, vs = [], [], []
+    parts = []
     for r in ds.recordings:
         try:
             w = frame(r.recording.signals, window=window, hop=hop)
         except DataError as exc:
             raise DataError(f"{r.recording.name}: {exc}") from exc
-        xs.append(w)
-        ys.append(np.full(len(w), ds.label_index(r.label), dtype=np.int64))
-        vs.append(speeds_of(r.rpm, len(w)))
-    speed = np.concatenate(vs) if any(r.rpm for r in ds.recordings) else None
-    return Split(X=np.concatenate(xs).astype(np.float32), y=np.concatenate(ys), shaft_hz=speed)
+        parts.append((w, np.full(len(w), ds.label_index(r.label), dtype=np.int64), r))
+    return _rows(parts, ds)

@@ -16,7 +16,7 @@ from rotordx.data.seed import seed_inputs
 from rotordx.diagnosis.result import Diagnosis, Finding
 from rotordx.diagnosis.rules import BASELINE_FACTOR, interpret_orders, physics_verdict
 from rotordx.exceptions import DataError
-from rotordx.features.bearing import bearing_geometry
+from rotordx.features.bearing import DEFECTS, bearing_geometry, defect_multipliers
 from rotordx.features.envelope import default_envelope_band, defect_in_envelope
 from rotordx.features.profile import EXPLAIN_ORDERS, WindowPhysics, order_label
 from rotordx.features.severity import severity_zone
@@ -80,6 +80,11 @@ class Diagnoser:
             raise DataError(f"{name}: sampled at {fs:g} Hz, model expects {self.fs:g}")
         self.bearing = bearing or spec.get("bearing")
         self.geometry = bearing_geometry(self.bearing) if self.bearing else None
+        self.orders = (
+            np.array([defect_multipliers(self.geometry)[d] for d in DEFECTS])
+            if self.geometry is not None
+            else None
+        )
         self.phys = WindowPhysics(fs=self.fs, speed_hz=shaft)
         self.proba: list[np.ndarray] = []
         readers = [Frames(self.window, self._window_chunk)]
@@ -121,7 +126,7 @@ class Diagnoser:
     def _predict(self, win: np.ndarray) -> None:
         self.proba.append(
             self.bundle.classifier.predict_proba(
-                win.astype(np.float32), shaft_hz=self.phys.speed_hz
+                win.astype(np.float32), shaft_hz=self.phys.speed_hz, defect_orders=self.orders
             )
         )
 

@@ -103,18 +103,39 @@ class Classifier(ABC):
         self.is_fitted = True
         return info
 
-    def predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def predict_proba(
+        self,
+        X: np.ndarray,
+        *,
+        shaft_hz: np.ndarray | None = None,
+        defect_orders: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Class probabilities of shape (n, n_classes).
 
-        ``shaft_hz`` (a scalar or one value per row, Hz) is used by models
-        with :attr:`needs_speed` and ignored by the others.
+        ``shaft_hz`` (a scalar or one value per row, Hz) and ``defect_orders``
+        (the bearing's defect frequencies per Hz of shaft speed, (4,) or one
+        row per input; see :class:`~rotordx.data.splits.Split`) are used by
+        models with :attr:`needs_speed` and ignored by the others.
         """
         self._check_fitted()
-        return self._predict_proba(self._check_X(X, "inputs", empty=True), shaft_hz=shaft_hz)
+        return self._predict_proba(
+            self._check_X(X, "inputs", empty=True), shaft_hz=shaft_hz, defect_orders=defect_orders
+        )
 
-    def predict(self, X: np.ndarray, *, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def predict(
+        self,
+        X: np.ndarray,
+        *,
+        shaft_hz: np.ndarray | None = None,
+        defect_orders: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Most probable class index per row."""
-        return np.asarray(self.predict_proba(X, shaft_hz=shaft_hz)).argmax(axis=1)
+        p = self.predict_proba(X, shaft_hz=shaft_hz, defect_orders=defect_orders)
+        return np.asarray(p).argmax(axis=1)
+
+    def predict_split(self, split: Split) -> np.ndarray:
+        """Most probable class index of every row of ``split``, with what is known of them."""
+        return self.predict(split.X, shaft_hz=split.shaft_hz, defect_orders=split.defect_orders)
 
     def _check_fitted(self) -> None:
         if not self.is_fitted:
@@ -127,7 +148,9 @@ class Classifier(ABC):
         """The model's own fitting (inputs already checked)."""
 
     @abstractmethod
-    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
+    def _predict_proba(
+        self, X: np.ndarray, *, shaft_hz: np.ndarray | None, defect_orders: np.ndarray | None
+    ) -> np.ndarray:
         """The model's own probabilities (inputs and fitted state already checked)."""
 
     @abstractmethod

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features.bearing import BearingGeometry, bearing_geometry
+from rotordx.features.bearing import DEFECTS, BearingGeometry, bearing_geometry, defect_multipliers
 from rotordx.features.envelope import defect_scores
 from rotordx.features.orders import estimate_running_speed
 from rotordx.models.forest import FeatureForest
@@ -75,7 +75,12 @@ class BearingForest(FeatureForest):
         self.name = "bearing"
         self.geometry = bearing_geometry(geometry)
 
-    def features(self, X: np.ndarray, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def features(
+        self,
+        X: np.ndarray,
+        shaft_hz: np.ndarray | None = None,
+        defect_orders: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Per channel: ``score_bpfo, score_bpfi, score_bsf, log_rms`` of windows ``X``.
 
         ``shaft_hz`` (a scalar or one per window, Hz) gives the speed; where
@@ -95,6 +100,7 @@ class BearingForest(FeatureForest):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 3:
             raise DataError(f"windows must have shape (n, n_channels, window), got {X.shape}")
+        self._check_orders(defect_orders, len(X))
         speed = self._speed(shaft_hz, X)
         scores, names = defect_scores(X, fs=self.fs, shaft_hz=speed, geometry=self.geometry)
         rms = np.sqrt(np.mean((X - X.mean(axis=-1, keepdims=True)) ** 2, axis=-1))
@@ -104,6 +110,19 @@ class BearingForest(FeatureForest):
         cols = [*names, "log_rms"]
         all_names = [f"{c}_ch{i}" for i in range(n_ch) for c in cols]
         return self._checked(F.reshape(len(X), -1), all_names)
+
+    def _check_orders(self, defect_orders: np.ndarray | None, n: int) -> None:
+        """Windows of another bearing than the model's are refused (one geometry per model)."""
+        if defect_orders is None:
+            return
+        rows = np.broadcast_to(np.asarray(defect_orders, dtype=np.float64), (n, len(DEFECTS)))
+        own = np.array([defect_multipliers(self.geometry)[d] for d in DEFECTS])
+        known = np.isfinite(rows).all(axis=1)
+        if not np.allclose(rows[known], own, rtol=1e-9, atol=0):
+            raise DataError(
+                f"windows of another bearing than the model's {self.geometry.name or 'geometry'}: "
+                "a bearing model reads one bearing's defect frequencies"
+            )
 
     def _speed(self, shaft_hz: Any, X: np.ndarray) -> np.ndarray:
         """One shaft speed per window: the given ones, estimated where missing."""

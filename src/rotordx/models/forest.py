@@ -113,10 +113,16 @@ class FeatureForest(Classifier):
         self.feature_names: list[str] = []
         self.importances: np.ndarray | None = None
 
-    def features(self, X: np.ndarray, shaft_hz: np.ndarray | None = None) -> np.ndarray:
+    def features(
+        self,
+        X: np.ndarray,
+        shaft_hz: np.ndarray | None = None,
+        defect_orders: np.ndarray | None = None,
+    ) -> np.ndarray:
         """The physics feature matrix of windows ``X`` (n, n_channels, window).
 
-        The running speed is estimated from each window (``shaft_hz`` unused).
+        The running speed is estimated from each window (``shaft_hz`` and
+        ``defect_orders`` unused).
         """
         F, names = extract_features(
             np.asarray(X, dtype=np.float64), fs=self.fs, rpm_hint=self.rpm_hint
@@ -136,7 +142,7 @@ class FeatureForest(Classifier):
         from sklearn.ensemble import RandomForestClassifier  # lazy: sklearn imports for seconds
 
         self.feature_names = []  # a refit (other channels) names its features anew
-        F = self.features(train.X, train.shaft_hz)
+        F = self.features(train.X, train.shaft_hz, train.defect_orders)
         rf = RandomForestClassifier(
             n_estimators=self.n_estimators,
             max_depth=self.max_depth,
@@ -150,13 +156,17 @@ class FeatureForest(Classifier):
             raise DataError(f"training labels must be 0..k-1, got {rf.classes_.tolist()}")
         self.arrays = forest_to_arrays(rf)
         self.importances = rf.feature_importances_.astype(np.float64)
-        p = self._predict_proba(np.asarray(valid.X), shaft_hz=valid.shaft_hz)
+        p = self._predict_proba(
+            np.asarray(valid.X), shaft_hz=valid.shaft_hz, defect_orders=valid.defect_orders
+        )
         va = float((p.argmax(axis=1) == valid.y).mean())
         return {"best_valid_accuracy": va, "n_features": F.shape[1]}
 
-    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
+    def _predict_proba(
+        self, X: np.ndarray, *, shaft_hz: np.ndarray | None, defect_orders: np.ndarray | None = None
+    ) -> np.ndarray:
         """Forest class shares for windows ``X``."""
-        return forest_predict_proba(self.arrays, self.features(X, shaft_hz))
+        return forest_predict_proba(self.arrays, self.features(X, shaft_hz, defect_orders))
 
     def top_features(self, k: int = 10) -> list[tuple[str, float]]:
         """The ``k`` most important features (mean decrease in impurity)."""

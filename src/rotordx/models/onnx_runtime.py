@@ -108,7 +108,9 @@ class OnnxClassifier(Classifier):
         self.chunk = self.batch or max(1, _CHUNK_ELEMENTS // int(np.prod(self._row_shape)))
         self.is_fitted = True
 
-    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
+    def _predict_proba(
+        self, X: np.ndarray, *, shaft_hz: np.ndarray | None, defect_orders: np.ndarray | None = None
+    ) -> np.ndarray:
         """Class probabilities (n, n_classes) for inputs of the exported shape."""
         X = np.ascontiguousarray(X, dtype=np.float32)
         if X.shape[1:] != self._row_shape:

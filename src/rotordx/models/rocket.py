@@ -79,7 +79,9 @@ class MiniRocketRidge(Classifier):
             "alpha": float(ridge.alpha_),
         }
 
-    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
+    def _predict_proba(
+        self, X: np.ndarray, *, shaft_hz: np.ndarray | None, defect_orders: np.ndarray | None = None
+    ) -> np.ndarray:
         """Softmax of the ridge decision values."""
         d = self._transform(X) @ self.coef.T + self.intercept
         if d.shape[1] == 1:  # two classes: one decision value

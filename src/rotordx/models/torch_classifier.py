@@ -140,7 +140,9 @@ class TorchClassifier(Classifier):
             "epoch_seconds": history.epoch_seconds,
         }
 
-    def _predict_proba(self, X: np.ndarray, *, shaft_hz: np.ndarray | None) -> np.ndarray:
+    def _predict_proba(
+        self, X: np.ndarray, *, shaft_hz: np.ndarray | None, defect_orders: np.ndarray | None = None
+    ) -> np.ndarray:
         """Softmax of the network's logits."""
         if self.pointwise:
             X = np.asarray(X, dtype=np.float32)

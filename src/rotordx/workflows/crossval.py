@@ -40,7 +40,7 @@ import numpy as np
 
 from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.data.dataset import Dataset, load_data, revolutions_to_samples
-from rotordx.data.splits import Split, WindowConfig, all_windows, split_dataset
+from rotordx.data.splits import WindowConfig, all_windows, split_dataset
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io.cwru import parse_cwru_name
 from rotordx.models.metrics import score_predictions
@@ -212,14 +212,11 @@ def cross_validate(
     results: dict[str, list[dict]] = {m: [] for m in models}
     for fold in folds:
         tr, va = split_dataset(ds.subset(fold.train), config=config, seed=seed)
-        tests = [(ds.recordings[i], all_windows(ds.subset((i,)), window=window)) for i in fold.test]
-        test = Split(
-            X=np.concatenate([w.X for _, w in tests]),
-            y=np.concatenate([w.y for _, w in tests]),
-            shaft_hz=None
-            if any(w.shaft_hz is None for _, w in tests)
-            else np.concatenate([w.shaft_hz for _, w in tests]),
-        )
+        test = all_windows(ds.subset(fold.test), window=window)
+        # windows per held-out recording, in order (non-overlapping)
+        counts = [
+            1 + (ds.recordings[i].recording.signals.shape[1] - window) // window for i in fold.test
+        ]
         for m in models:
             clf = make_classifier(
                 m,
@@ -229,18 +226,18 @@ def cross_validate(
             t0 = time.perf_counter()
             clf.fit(tr, va, seed=seed, progress=progress)
             seconds = time.perf_counter() - t0
-            pred = clf.predict(test.X, shaft_hz=test.shaft_hz)
+            pred = clf.predict_split(test)
             scores = score_predictions(test.y, pred, classes=ds.classes)
             per_rec, start = [], 0
-            for rec, w in tests:
-                p = pred[start : start + len(w)]
-                start += len(w)
+            for i, n in zip(fold.test, counts, strict=True):
+                rec, p, y = ds.recordings[i], pred[start : start + n], test.y[start : start + n]
+                start += n
                 per_rec.append(
                     {
                         "recording": Path(str(rec.recording.name)).name,
                         "label": rec.label,
-                        "windows": len(w),
-                        "accuracy": float((p == w.y).mean()),
+                        "windows": n,
+                        "accuracy": float((p == y).mean()),
                         "predicted": {
                             c: int((p == k).sum())
                             for k, c in enumerate(ds.classes)

@@ -8,7 +8,7 @@ import numpy as np
 
 from rotordx.data.dataset import load_data
 from rotordx.data.preprocessed import load_dataset
-from rotordx.data.splits import all_windows
+from rotordx.data.splits import Split, all_windows
 from rotordx.exceptions import DataError
 from rotordx.models.loading import load_model
 from rotordx.models.metrics import score_predictions
@@ -49,7 +49,7 @@ def evaluate_run(
                 f"{data}: classes {ds.classes} differ from the model's {bundle.classes}"
             )
         X, y = ds.samples()
-        X, speed = X.astype(np.float32), None
+        split = Split(X.astype(np.float32), y)
     else:
         spec = bundle.input
         ds_w = load_data(
@@ -63,10 +63,9 @@ def evaluate_run(
             raise DataError(
                 f"{data}: {ds_w.n_channels} channels; the model expects {spec['n_channels']}"
             )
-        w = all_windows(ds_w, window=int(spec["window"]))
-        X, y, speed = w.X, w.y, w.shaft_hz
-    pred = bundle.classifier.predict(X, shaft_hz=speed)
-    scores = score_predictions(y, pred, classes=bundle.classes)
+        split = all_windows(ds_w, window=int(spec["window"]))
+    pred = bundle.classifier.predict_split(split)
+    scores = score_predictions(split.y, pred, classes=bundle.classes)
     return {
         "model": bundle.model_name,
         "protocol": bundle.protocol,

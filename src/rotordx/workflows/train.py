@@ -89,7 +89,7 @@ def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> 
     info = classifier.fit(tr, va, seed=seed, progress=progress)
     train_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pred = classifier.predict(te.X, shaft_hz=te.shaft_hz)
+    pred = classifier.predict_split(te)
     predict_seconds = time.perf_counter() - t0
     scores = score_predictions(te.y, pred, classes=classes)
     metrics = {
