@@ -21,7 +21,7 @@ from rotordx.cli._common import (
 )
 from rotordx.cli._tables import print_scores
 from rotordx.data.seed import SEED_SPLIT
-from rotordx.data.splits import DEFAULT_WINDOW, WindowConfig
+from rotordx.data.splits import WindowConfig
 from rotordx.exceptions import ParameterError
 from rotordx.models.onnx_export import DEFAULT_OPSET, export_onnx
 from rotordx.models.registry import (
@@ -70,11 +70,21 @@ def train(
         int | None, typer.Option(help="Training batch size (seed 5000, windowed 64).")
     ] = None,
     split: Annotated[
-        str, typer.Option(help="Seed protocol: per-class train,valid,test samples.")
-    ] = "60000,20000,20000",
+        str | None,
+        typer.Option(
+            help="Windowed protocol: 'recording' (hold out whole recordings, a fifth of each "
+            "class's, for the test) or 'time' (60/20/20 time blocks of every recording); "
+            "default recording when every class has 3 recordings, else time. Seed protocol: "
+            "per-class train,valid,test samples (default 60000,20000,20000)."
+        ),
+    ] = None,
     window: Annotated[
-        int, typer.Option(help="Windowed protocol: samples per window.")
-    ] = DEFAULT_WINDOW,
+        int | None,
+        typer.Option(
+            help="Windowed protocol: samples per window (default: long enough to estimate the "
+            "running speed, 1024 at 1 kHz, 8192 at 12 kHz)."
+        ),
+    ] = None,
     revolutions: Annotated[
         float | None,
         typer.Option(
@@ -115,15 +125,23 @@ def train(
         threads=positive_threads(threads),
     )
     windowed = protocol == WINDOW
+    if windowed and split not in (None, "recording", "time"):
+        raise ParameterError(
+            f"--split must be 'recording' or 'time' for {model!r} (windowed protocol), "
+            f"got {split!r}"
+        )
+    if windowed and window is not None and revolutions is not None:
+        raise ParameterError("give --window or --revolutions, not both")
     m = train_run(
         data,
         model=model,
         out=out,
         train_config=cfg,
-        split=parse_split(split) if protocol == SEED else SEED_SPLIT,
-        window=WindowConfig(window=window, hop=hop) if windowed and revolutions is None else None,
+        split=parse_split(split or "60000,20000,20000") if protocol == SEED else SEED_SPLIT,
+        split_by=split if windowed else None,
+        window=WindowConfig(window=window, hop=hop) if windowed and window is not None else None,
         revolutions=revolutions if windowed else None,
-        hop=hop if revolutions is not None else None,
+        hop=hop if windowed and window is None else None,
         protocol=protocol,
         group=group,
         force=force,
@@ -135,6 +153,17 @@ def train(
         f"{model} ({protocol} protocol): test accuracy {m['accuracy'] * 100:.2f}%  "
         f"macro-F1 {m['macro_f1']:.4f}{epochs}  {m['seconds']:.1f} s"
     )
+    if windowed:
+        sp = m["split"]
+        how = (
+            f"{len(sp['train_recordings'])} training and {len(sp['test_recordings'])} test "
+            "recordings held out whole"
+            if sp["method"] == "recording"
+            else "60/20/20 time blocks of every recording"
+        )
+        typer.echo(f"split: {sp['method']} ({how}); windows of {m['window']['window']} samples")
+        if sp.get("note"):
+            typer.echo(f"note: {sp['note']}")
     typer.echo(f"wrote {out}/")
 
 

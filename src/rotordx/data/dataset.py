@@ -17,7 +17,7 @@ anti-aliased polyphase resampling.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -194,7 +194,7 @@ def load_data(
         recs: list[LabeledRecording] = []
         for e, r in zip(entries, loaded, strict=True):
             rec = resample_recording(r.recording, target)
-            recs.append(LabeledRecording(rec, r.label, r.rpm, r.condition, r.bearing))
+            recs.append(replace(r, recording=rec))
             if rec.signals.shape[0] != recs[0].recording.signals.shape[0]:
                 raise DataError(
                     f"{e.where}: {rec.signals.shape[0]} channels, the first "

@@ -25,6 +25,7 @@ __all__ = [
     "WindowConfig",
     "all_windows",
     "block_bounds",
+    "default_window",
     "defect_orders_of",
     "shuffled_split",
     "speeds_of",
@@ -35,6 +36,18 @@ __all__ = [
 DEFAULT_WINDOW = 1024
 #: The hop between training windows, as a fraction of the window.
 HOP_FRACTION = 0.25
+#: Seconds a window needs for a running-speed estimate down to 5 Hz (two periods).
+SPEED_SECONDS = 0.4
+
+
+def default_window(fs: float) -> int:
+    """The window for data at ``fs`` Hz: long enough to estimate the running speed.
+
+    The smallest power of two holding :data:`SPEED_SECONDS`, and at least
+    :data:`DEFAULT_WINDOW`: 1024 at 1 kHz (the seed's grid), 8192 at 12 or
+    20 kHz, 2048 at 4 kHz, 32768 at 64 kHz.
+    """
+    return max(DEFAULT_WINDOW, 2 ** math.ceil(math.log2(SPEED_SECONDS * fs)))
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,39 @@ class Split:
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
+
+    def shuffled(self, seed: int) -> Split:
+        """The rows in an order drawn with ``seed``."""
+        return self.take(np.random.default_rng(seed).permutation(len(self)))
+
+    @classmethod
+    def concat(cls, splits: list[Split]) -> Split:
+        """The rows of ``splits`` one after the other (what is known of a row kept, NaN if not)."""
+        if not splits:
+            raise ParameterError("no split to concatenate")
+        if len(splits) == 1:
+            return splits[0]
+        X = np.concatenate([s.X for s in splits])
+        y = np.concatenate([s.y for s in splits])
+
+        def side(name: str, width: tuple[int, ...]) -> np.ndarray | None:
+            if all(getattr(s, name) is None for s in splits):
+                return None
+            return np.concatenate(
+                [
+                    getattr(s, name)
+                    if getattr(s, name) is not None
+                    else np.full((len(s), *width), np.nan)
+                    for s in splits
+                ]
+            )
+
+        return cls(X, y, side("shaft_hz", ()), side("defect_orders", (len(DEFECTS),)))
+
+    @classmethod
+    def of_parts(cls, parts: list[tuple], ds) -> Split:
+        """A split of ``(windows, labels, recording)`` parts of ``ds``, in order."""
+        return _rows(parts, ds)
 
 
 def _check_int(name: str, v: object, minimum: int) -> None:

@@ -13,6 +13,7 @@ model agree.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 from rotordx._progress import work_progress
 from rotordx.classes import KAMP_CLASSES
@@ -102,11 +103,7 @@ def load_recordings(
     source = open_source(path, accept=DIAGNOSABLE)
     if source.kind == RECORDING:
         r = read_recording(source.path, rate=rate)
-        return [
-            LabeledRecording(
-                resample_recording(r.recording, fs), r.label, r.rpm, r.condition, r.bearing
-            )
-        ]
+        return [replace(r, recording=resample_recording(r.recording, fs))]
     ds = load_data(source.path, fs=fs, duration=duration)
     if column is not None and column not in ds.classes:
         raise ParameterError(f"--column must be one of {', '.join(ds.classes)}, got {column!r}")

@@ -58,6 +58,11 @@ class LabeledRecording:
     bearing : str or None
         The monitored bearing: a catalogue name of
         :data:`rotordx.features.bearing.BEARINGS`, when the source says it.
+    machine : str or None
+        The asset the recording belongs to (to hold out whole machines).
+    directions : tuple of str or None
+        Per channel, ``"horizontal"``, ``"vertical"``, ``"axial"`` or ``""``
+        (unknown), when the source says them.
     """
 
     recording: Recording
@@ -65,3 +70,5 @@ class LabeledRecording:
     rpm: float | None = None
     condition: str | None = None
     bearing: str | None = None
+    machine: str | None = None
+    directions: tuple[str, ...] | None = None

@@ -79,8 +79,13 @@ class Classifier(ABC):
             )
         return X
 
-    def fit(self, train: Split, valid: Split, *, seed: int = 0, progress: bool = False) -> FitInfo:
-        """Fit on ``train`` (``valid`` for early stopping / model selection); return info.
+    def fit(
+        self, train: Split, valid: Split | None = None, *, seed: int = 0, progress: bool = False
+    ) -> FitInfo:
+        """Fit on ``train`` (``valid`` for early stopping, or only scored); return info.
+
+        ``valid`` may be None for a model that does not stop early (then its
+        info has no validation accuracy).
 
         Raises
         ------
@@ -89,8 +94,11 @@ class Classifier(ABC):
             not the class numbers 0 … k-1 of the training split.
         """
         self._check_X(train.X, "training inputs")
-        self._check_X(valid.X, "validation inputs")
-        for split, what in ((train, "training"), (valid, "validation")):
+        splits = [(train, "training")]
+        if valid is not None:
+            self._check_X(valid.X, "validation inputs")
+            splits.append((valid, "validation"))
+        for split, what in splits:
             if len(split.y) != split.X.shape[0]:
                 raise DataError(
                     f"{self.name}: {split.X.shape[0]} {what} inputs but {len(split.y)} labels"
@@ -144,8 +152,8 @@ class Classifier(ABC):
     # -- what each model supplies -----------------------------------------------------------
 
     @abstractmethod
-    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
-        """The model's own fitting (inputs already checked)."""
+    def _fit(self, train: Split, valid: Split | None, *, seed: int, progress: bool) -> FitInfo:
+        """The model's own fitting (inputs already checked; ``valid`` may be None)."""
 
     @abstractmethod
     def _predict_proba(

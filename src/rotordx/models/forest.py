@@ -137,7 +137,7 @@ class FeatureForest(Classifier):
             raise DataError("physics features contain NaN or infinite values")
         return F
 
-    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
+    def _fit(self, train: Split, valid: Split | None, *, seed: int, progress: bool) -> FitInfo:
         """Extract features and fit the forest (``valid`` is scored, not used for fitting)."""
         from sklearn.ensemble import RandomForestClassifier  # lazy: sklearn imports for seconds
 
@@ -156,10 +156,12 @@ class FeatureForest(Classifier):
             raise DataError(f"training labels must be 0..k-1, got {rf.classes_.tolist()}")
         self.arrays = forest_to_arrays(rf)
         self.importances = rf.feature_importances_.astype(np.float64)
-        p = self._predict_proba(
-            np.asarray(valid.X), shaft_hz=valid.shaft_hz, defect_orders=valid.defect_orders
-        )
-        va = float((p.argmax(axis=1) == valid.y).mean())
+        va = None
+        if valid is not None:
+            p = self._predict_proba(
+                np.asarray(valid.X), shaft_hz=valid.shaft_hz, defect_orders=valid.defect_orders
+            )
+            va = float((p.argmax(axis=1) == valid.y).mean())
         return {"best_valid_accuracy": va, "n_features": F.shape[1]}
 
     def _predict_proba(

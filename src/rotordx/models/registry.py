@@ -97,6 +97,11 @@ class ModelSpec:
         return self.protocols[0]
 
     @property
+    def early_stopping(self) -> bool:
+        """Whether its training watches validation windows (the torch networks' early stopping)."""
+        return self.network is not None
+
+    @property
     def exportable(self) -> bool:
         """Whether ``rotordx export`` writes it as ONNX."""
         return self.onnx_graph is not None

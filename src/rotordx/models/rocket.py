@@ -57,7 +57,7 @@ class MiniRocketRidge(Classifier):
         F = np.asarray(self.rocket.transform(np.asarray(X, dtype=np.float32)), dtype=np.float64)
         return F / self.scale
 
-    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
+    def _fit(self, train: Split, valid: Split | None, *, seed: int, progress: bool) -> FitInfo:
         """Fit MiniRocket on the training windows, then the ridge classifier."""
         from sklearn.linear_model import RidgeClassifierCV  # lazy: sklearn imports for seconds
 
@@ -72,7 +72,10 @@ class MiniRocketRidge(Classifier):
         ridge = RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)).fit(F / self.scale, train.y)
         self.coef = np.atleast_2d(ridge.coef_).astype(np.float64)
         self.intercept = np.atleast_1d(ridge.intercept_).astype(np.float64)
-        va = float((self._predict_proba(valid.X, shaft_hz=None).argmax(axis=1) == valid.y).mean())
+        va = None
+        if valid is not None:
+            p = self._predict_proba(valid.X, shaft_hz=None, defect_orders=None)
+            va = float((p.argmax(axis=1) == valid.y).mean())
         return {
             "best_valid_accuracy": va,
             "n_features": int(F.shape[1]),

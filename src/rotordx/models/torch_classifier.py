@@ -108,8 +108,12 @@ class TorchClassifier(Classifier):
         return (X - self.mean.reshape(shape)) / self.std.reshape(shape)
 
     # -- Classifier API ---------------------------------------------------------------------
-    def _fit(self, train: Split, valid: Split, *, seed: int, progress: bool) -> FitInfo:
+    def _fit(self, train: Split, valid: Split | None, *, seed: int, progress: bool) -> FitInfo:
         """Train with early stopping on ``valid``; keep the best epoch's weights."""
+        if valid is None:
+            raise ParameterError(
+                f"{self.name} stops its training early: it needs validation windows"
+            )
         cfg = replace(self.train_config, seed=seed)  # one seed for weights, batches, dropout
         self.train_config = cfg
         if self.pointwise:

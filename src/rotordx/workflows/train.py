@@ -31,15 +31,28 @@ from rotordx import __version__
 from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.classes import NORMAL
 from rotordx.data.dataset import Dataset, kamp_signals, load_data, revolutions_to_samples
+from rotordx.data.holdout import (
+    default_split_method,
+    recording_windows,
+    recordings_per_class,
+    split_recordings,
+    train_valid,
+)
 from rotordx.data.preprocessed import load_dataset
 from rotordx.data.seed import SEED_SPLIT, PreprocessConfig, Preprocessed, seed_split
-from rotordx.data.splits import WindowConfig, block_bounds, split_dataset
+from rotordx.data.splits import WindowConfig, block_bounds, default_window, split_dataset
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.features.profile import healthy_baseline
 from rotordx.io.sources import KAMP, open_source
 from rotordx.models.bundle import save_bundle
 from rotordx.models.metrics import score_predictions
-from rotordx.models.registry import SEED, check_protocol, default_train_config, make_classifier
+from rotordx.models.registry import (
+    SEED,
+    check_protocol,
+    default_train_config,
+    get_spec,
+    make_classifier,
+)
 from rotordx.models.train_config import TrainConfig
 from rotordx.render.figures import (
     confusion_matrix_figure,
@@ -101,7 +114,7 @@ def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> 
         "best_valid_accuracy": info.get("best_valid_accuracy"),
         "stopped_early": info.get("stopped_early"),
         "history": info.get("history"),
-        "split": {"train": len(tr), "valid": len(va), "test": len(te)},
+        "split": {"train": len(tr), "valid": len(va) if va is not None else 0, "test": len(te)},
         "seed": seed,
     }
     if hasattr(classifier, "n_parameters"):
@@ -155,12 +168,15 @@ def _write_run(
         save_png(fig, tmp / "confusion_matrix.png")
 
 
-def window_input_spec(ds: Dataset, wcfg: WindowConfig, *, duration: float) -> dict:
+def window_input_spec(
+    ds: Dataset, wcfg: WindowConfig, *, duration: float, whole: bool = False
+) -> dict:
     """What a window model's bundle says about its inputs, and the healthy baseline.
 
-    The baseline (the first normal recording's training block) is what
-    ``diagnose`` compares order amplitudes with; windows too short to
-    estimate the running speed give none.
+    The baseline is what ``diagnose`` compares order amplitudes with: the
+    first normal recording's training block (time split), or the first
+    normal recording, whole (``whole``: the recordings are training ones);
+    windows too short to estimate the running speed give none.
     """
     spec: dict[str, Any] = {
         "fs": ds.fs,
@@ -173,12 +189,46 @@ def window_input_spec(ds: Dataset, wcfg: WindowConfig, *, duration: float) -> di
         spec["bearing"] = ds.bearing
     normal = [r.recording.signals for r in ds.recordings if r.label == NORMAL]
     if normal:
-        train_block = slice(*block_bounds(normal[0].shape[1], config=wcfg)[0])
+        train_block = (
+            slice(None) if whole else slice(*block_bounds(normal[0].shape[1], config=wcfg)[0])
+        )
         with contextlib.suppress(DataError):
             spec["baseline"] = healthy_baseline(
                 normal[0][:, train_block], fs=ds.fs, window=wcfg.window
             )
     return spec
+
+
+def _window_splits(ds, model: str, wcfg: WindowConfig, *, method: str, seed: int, protocol: str):
+    """(train, valid, test) windows, what the split was, and the training recordings (or None)."""
+    if method == "time":
+        try:
+            splits = split_dataset(ds, config=wcfg, seed=seed)
+        except DataError as exc:
+            if recordings_per_class(ds) >= 2:  # the user can hold out recordings instead
+                raise DataError(f"{exc}; or hold out whole recordings (--split recording)") from exc
+            raise
+        return splits, {"method": "time", "fractions": list(wcfg.fractions)}, None
+    if method != "recording":
+        raise ParameterError(f"split must be 'recording' or 'time', got {method!r}")
+    hold = split_recordings(ds, seed=seed)
+    early = get_spec(model).early_stopping or protocol != get_spec(model).protocol
+    train, valid, note = train_valid(ds, hold.train, config=wcfg, seed=seed, early_stopping=early)
+    test, padded = recording_windows(ds, hold.test, window=wcfg.window, hop=wcfg.eval_hop)
+    if padded:
+        extra = f"{padded} test recording(s) shorter than a window were padded to one window"
+        note = f"{note}; {extra}" if note else extra
+    info = {
+        "method": "recording",
+        "train_recordings": [_short(ds.recordings[i]) for i in hold.train],
+        "test_recordings": [_short(ds.recordings[i]) for i in hold.test],
+        "note": note,
+    }
+    return (train, valid, test), info, hold.train
+
+
+def _short(r) -> str:
+    return Path(str(r.recording.name)).name
 
 
 def _seed_setup(data, ds: Preprocessed, split, group) -> tuple[dict, dict]:
@@ -203,6 +253,7 @@ def train_run(
     window: WindowConfig | None = None,
     revolutions: float | None = None,
     hop: int | None = None,
+    split_by: str | None = None,
     protocol: str | None = None,
     seed: int | None = None,
     group: int | None = None,
@@ -229,15 +280,21 @@ def train_run(
     split : (int, int, int)
         Seed protocol: per-class train / validation / test sizes.
     window : WindowConfig, optional
-        Window protocol: window, hop, block fractions, gap.
+        Window protocol: window, hop, block fractions, gap. Default: the
+        :func:`~rotordx.data.splits.default_window` of the data's rate (long
+        enough to estimate the running speed: 1024 at 1 kHz, 8192 at 12 kHz).
     revolutions : float, optional
         Window protocol: the window length in shaft revolutions instead, at
         the median speed of the recordings (every recording needs an rpm:
-        CWRU files, or a manifest's ``rpm`` column). Replaces ``window.window``
-        and ``window.hop``; the gap stays one window.
+        CWRU files, or a manifest's ``rpm`` column).
     hop : int, optional
-        With ``revolutions``: samples between training windows (default a
+        Without ``window``: samples between training windows (default a
         quarter window).
+    split_by : {"recording", "time"}, optional
+        Window protocol: hold out whole recordings (a fifth of each class's
+        for the test; validation windows from held-out training recordings)
+        or the 60/20/20 time blocks of every recording. Default: recordings
+        when every class has at least 3, else time.
     protocol : {"seed", "window"}, optional
         Override the model's protocol: a seed model under ``"window"`` is
         trained on the training windows' instants and classifies a window by
@@ -271,21 +328,32 @@ def train_run(
         classes = ds.classes
         input_spec, setup = _seed_setup(data, ds, split, group)
     else:
-        wcfg = window or WindowConfig()
         kamp = open_source(data).kind == KAMP
         ds_w = load_data(data, fs=pre.fs if kamp else None, duration=pre.duration, group=group)
-        if revolutions is not None:
-            n = revolutions_to_samples(revolutions, ds_w)
-            wcfg = WindowConfig(window=n, hop=hop, fractions=wcfg.fractions)
-        elif hop is not None:
-            raise ParameterError("hop is for windows in revolutions; set window.hop instead")
-        splits = split_dataset(ds_w, config=wcfg, seed=seed)
+        if window is not None and (revolutions is not None or hop is not None):
+            raise ParameterError("give a WindowConfig, or revolutions / hop, not both")
+        wcfg = window
+        if wcfg is None:
+            n = default_window(ds_w.fs)
+            if revolutions is not None:
+                n = revolutions_to_samples(revolutions, ds_w)
+            wcfg = WindowConfig(window=n, hop=hop)
+        method = split_by or default_split_method(ds_w)
+        splits, split_info, train_ids = _window_splits(
+            ds_w, model, wcfg, method=method, seed=seed, protocol=protocol
+        )
         classes = ds_w.classes
-        input_spec = window_input_spec(ds_w, wcfg, duration=pre.duration)
+        input_spec = window_input_spec(
+            ds_w.subset(train_ids) if train_ids is not None else ds_w,
+            wcfg,
+            duration=pre.duration,
+            whole=train_ids is not None,
+        )
         setup = {
             "window": {**asdict(wcfg), "gap": wcfg.gap_samples},
             "fs": ds_w.fs,
             "recordings": len(ds_w.recordings),
+            "split": split_info,
         }
     classifier = make_classifier(
         model,
@@ -296,8 +364,9 @@ def train_run(
     metrics, timing = fit_and_score(
         classifier, splits, classes=classes, seed=seed, progress=progress
     )
+    split_setup = setup.pop("split", {})
     metrics.update(setup)
-    metrics["split"].update(setup.get("split", {}))
+    metrics["split"].update(split_setup)
     metrics["train_config"] = asdict(cfg) if hasattr(classifier, "train_config") else None
     metrics["data"] = str(data)
     metrics["environment"] = _environment(cfg.threads)
