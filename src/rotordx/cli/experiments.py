@@ -24,7 +24,7 @@ from rotordx.data.splits import DEFAULT_WINDOW, WindowConfig
 from rotordx.models.registry import get_spec
 from rotordx.models.train_config import TrainConfig
 from rotordx.workflows.compare import COMPARE_MODELS, SHIFTS, write_comparison
-from rotordx.workflows.crossval import FOLD_SCHEMES, write_crossval
+from rotordx.workflows.crossval import DEFAULT_K, FOLD_SCHEMES, write_crossval
 from rotordx.workflows.demo import DEMO_MODELS, run_demo
 
 app = typer.Typer()
@@ -163,17 +163,26 @@ def crossval(
         str,
         typer.Option(
             help="Which recordings to hold out: size (leave one fault size out), position "
-            "(one outer-race position), load (train at the lowest load), condition (each "
-            f"value of the manifest's condition column). One of {', '.join(FOLD_SCHEMES)}."
+            "(one outer-race position), load (train at the lowest load) on CWRU files; "
+            "condition (each value of the manifest's condition column), recording (--k "
+            "folds of whole recordings, stratified by label), machine (each machine of the "
+            f"manifest's machine column). One of {', '.join(FOLD_SCHEMES)}."
         ),
     ] = "size",
+    k: Annotated[int, typer.Option(help="Folds of --folds recording.")] = DEFAULT_K,
     out: Annotated[Path, typer.Option(help="Folder for crossval.json/.md and figures.")] = Path(
         "rotordx-crossval"
     ),
     models: Annotated[str, typer.Option(help="Comma-separated window models.")] = (
         "bearing,minirocket"
     ),
-    window: Annotated[int, typer.Option(help="Samples per window.")] = 12000,
+    window: Annotated[
+        int | None,
+        typer.Option(
+            help="Samples per window (default: long enough to estimate the running speed, "
+            "8192 at 12 kHz)."
+        ),
+    ] = None,
     revolutions: Annotated[
         float | None,
         typer.Option(help="Window length in shaft revolutions instead (needs every rpm)."),
@@ -200,6 +209,7 @@ def crossval(
         plots=plots,
         data=data,
         by=folds,
+        k=k,
         models=names,
         window=window,
         revolutions=revolutions,

@@ -114,6 +114,12 @@ def kfold_recordings(ds, *, k: int, seed: int = 0) -> list[Holdout]:
     n = len(ds.recordings)
     if k > n:
         raise DataError(f"{ds.source}: {n} recordings cannot make {k} folds")
+    for c, ids in _by_class(ds).items():
+        if len(ids) < 2:
+            raise DataError(
+                f"{ds.source}: class {c!r} has {len(ids)} recording; folds of whole recordings "
+                "need at least 2 per class (one to train on while the other is tested)"
+            )
     rng = np.random.default_rng(seed)
     fold_of = np.empty(n, dtype=np.int64)
     start = 0

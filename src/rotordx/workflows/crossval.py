@@ -19,13 +19,18 @@ load? Here every fold holds out whole recordings:
 ``condition``
     Any manifest: hold out each value of the ``condition`` column in turn;
     recordings without a condition are always trained on.
+``recording``
+    Any data set of many recordings: ``k`` folds of whole recordings,
+    stratified by label (:func:`rotordx.data.holdout.kfold_recordings`).
+``machine``
+    A manifest with a ``machine`` column: each machine held out in turn.
 
-Training windows come from the first 80 % of each training recording and
-non-overlapping validation windows (early stopping, model choice; never
-reported as the result) from the last 20 %
-(:func:`rotordx.data.splits.split_dataset`); the held-out recordings are
-scored on every non-overlapping window. Nothing of a test recording is seen
-in training.
+Models train on every window of the training recordings; a model that
+stops its training early (the torch networks) takes its validation windows
+from held-out training recordings (:func:`rotordx.data.holdout.train_valid`).
+The held-out recordings are scored on every non-overlapping window (a
+recording shorter than one window is one window, padded with its mean).
+Nothing of a test recording is seen in training.
 """
 
 from __future__ import annotations
@@ -33,42 +38,47 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.data.dataset import Dataset, load_data, revolutions_to_samples
-from rotordx.data.splits import WindowConfig, all_windows, split_dataset
+from rotordx.data.holdout import (
+    Holdout,
+    kfold_recordings,
+    machine_folds,
+    recording_windows,
+    train_valid,
+)
+from rotordx.data.splits import WindowConfig, default_window
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io.cwru import parse_cwru_name
 from rotordx.models.metrics import score_predictions
-from rotordx.models.registry import WINDOW, check_protocol, default_train_config, make_classifier
+from rotordx.models.registry import (
+    WINDOW,
+    check_protocol,
+    default_train_config,
+    get_spec,
+    make_classifier,
+)
 from rotordx.render.figures import confusion_matrix_figure, save_png
 from rotordx.render.tables import crossval_markdown
 
 __all__ = [
     "FOLD_SCHEMES",
-    "Fold",
     "cross_validate",
     "make_folds",
     "write_crossval",
 ]
 
-FOLD_SCHEMES: tuple[str, ...] = ("size", "position", "load", "condition")
+FOLD_SCHEMES: tuple[str, ...] = ("size", "position", "load", "condition", "recording", "machine")
+#: Folds of the ``recording`` scheme by default.
+DEFAULT_K = 5
 
-#: Fraction of each training recording used for training windows (the rest validates).
-TRAIN_FRACTION = 0.8
 
-
-@dataclass(frozen=True)
-class Fold:
-    """One fold: its name and the indices of its training and test recordings."""
-
-    name: str
-    train: tuple[int, ...]
-    test: tuple[int, ...]
+def _fold(name: str, train: tuple[int, ...], test: tuple[int, ...]) -> Holdout:
+    return Holdout(train, test, name)
 
 
 def _cwru_info(ds: Dataset) -> list:
@@ -84,10 +94,14 @@ def _cwru_info(ds: Dataset) -> list:
     return infos
 
 
-def make_folds(ds: Dataset, by: str) -> list[Fold]:
+def make_folds(ds: Dataset, by: str, *, k: int = DEFAULT_K, seed: int = 0) -> list[Holdout]:
     """The folds of scheme ``by`` (one of :data:`FOLD_SCHEMES`) for the recordings of ``ds``."""
     if by not in FOLD_SCHEMES:
         raise ParameterError(f"unknown fold scheme {by!r}; expected one of {FOLD_SCHEMES}")
+    if by == "recording":
+        return kfold_recordings(ds, k=k, seed=seed)
+    if by == "machine":
+        return machine_folds(ds)
     idx = range(len(ds.recordings))
     if by == "condition":
         values = sorted({r.condition for r in ds.recordings if r.condition})
@@ -98,7 +112,7 @@ def make_folds(ds: Dataset, by: str) -> list[Fold]:
             )
         always = tuple(i for i in idx if not ds.recordings[i].condition)
         return [
-            Fold(
+            _fold(
                 f"condition={v}",
                 tuple(sorted(always + tuple(i for i in idx if ds.recordings[i].condition != v))),
                 tuple(i for i in idx if ds.recordings[i].condition == v),
@@ -113,7 +127,7 @@ def make_folds(ds: Dataset, by: str) -> list[Fold]:
             raise DataError(f"{ds.source}: --folds load needs recordings at two loads, got {loads}")
         base = tuple(i for i in idx if info[i].load_hp == loads[0])
         return [
-            Fold(f"{loads[0]}hp->{hp}hp", base, tuple(i for i in idx if info[i].load_hp == hp))
+            _fold(f"{loads[0]}hp->{hp}hp", base, tuple(i for i in idx if info[i].load_hp == hp))
             for hp in loads[1:]
         ]
     # size / position: at the load with the most recordings
@@ -134,7 +148,7 @@ def make_folds(ds: Dataset, by: str) -> list[Fold]:
             )
         healthy = tuple(i for i in at if not info[i].size_mils)
         return [
-            Fold(
+            _fold(
                 f"size {s:03d} held out",
                 tuple(
                     sorted(
@@ -155,7 +169,7 @@ def make_folds(ds: Dataset, by: str) -> list[Fold]:
             f"at {load} hp, found {positions}"
         )
     return [
-        Fold(
+        _fold(
             f"position @{p} held out",
             tuple(i for i in at if info[i].position != p),
             tuple(i for i in at if info[i].position == p),
@@ -165,11 +179,12 @@ def make_folds(ds: Dataset, by: str) -> list[Fold]:
 
 
 def cross_validate(
-    data: str | os.PathLike[str],
+    data: str | os.PathLike[str] | Dataset,
     *,
     by: str = "size",
+    k: int = DEFAULT_K,
     models: tuple[str, ...] = ("bearing", "minirocket"),
-    window: int = 12000,
+    window: int | None = None,
     revolutions: float | None = None,
     hop: int | None = None,
     fs: float | None = None,
@@ -181,6 +196,10 @@ def cross_validate(
 
     Parameters
     ----------
+    by : str
+        The fold scheme, one of :data:`FOLD_SCHEMES`.
+    k : int
+        Folds of the ``recording`` scheme.
     revolutions : float, optional
         Window length in shaft revolutions instead of ``window`` samples: at
         the median speed of the recordings (every recording needs an rpm).
@@ -196,33 +215,38 @@ def cross_validate(
     for m in models:
         if check_protocol(m) != WINDOW:
             raise ParameterError(f"cross-validation runs window models; {m!r} is a seed model")
-    ds = load_data(data, fs=fs)
+    ds = data if isinstance(data, Dataset) else load_data(data, fs=fs)
     if revolutions is not None:
         window = revolutions_to_samples(revolutions, ds)
-    config = WindowConfig(
-        window=window,
-        hop=hop,
-        fractions=(TRAIN_FRACTION, 1 - TRAIN_FRACTION),
-        gap=0,  # validation only stops training early; the test is other recordings
-        eval_hop=window,
-    )
+    window = window or default_window(ds.fs)
+    config = WindowConfig(window=window, hop=hop, eval_hop=window)
     hop = config.hop
-    folds = make_folds(ds, by)
+    folds = make_folds(ds, by, k=k, seed=seed)
     params = {"fs": ds.fs, "geometry": ds.bearing, "threads": threads}
     results: dict[str, list[dict]] = {m: [] for m in models}
+    notes: dict[str, str] = {}
     for fold in folds:
-        tr, va = split_dataset(ds.subset(fold.train), config=config, seed=seed)
-        test = all_windows(ds.subset(fold.test), window=window)
-        # windows per held-out recording, in order (non-overlapping)
+        # windows per held-out recording, in order (non-overlapping; a short one is one window)
+        test, _ = recording_windows(ds, fold.test, window=window)
         counts = [
-            1 + (ds.recordings[i].recording.signals.shape[1] - window) // window for i in fold.test
+            max(1, 1 + (ds.recordings[i].recording.signals.shape[1] - window) // window)
+            for i in fold.test
         ]
+        training: dict[bool, tuple] = {}
         for m in models:
             clf = make_classifier(
                 m,
                 train_config=default_train_config(m, seed=seed, threads=threads),
                 data=params,
             )
+            early = get_spec(m).early_stopping
+            if early not in training:
+                training[early] = train_valid(
+                    ds, fold.train, config=config, seed=seed, early_stopping=early
+                )
+            tr, va, note = training[early]
+            if note:
+                notes[fold.name] = note
             t0 = time.perf_counter()
             clf.fit(tr, va, seed=seed, progress=progress)
             seconds = time.perf_counter() - t0
@@ -270,6 +294,7 @@ def cross_validate(
         "hop": hop,
         "seed": seed,
         "classes": list(ds.classes),
+        "notes": notes,
         "folds": [
             {
                 "name": f.name,

@@ -7,8 +7,9 @@ import os
 import numpy as np
 
 from rotordx.data.dataset import load_data
+from rotordx.data.holdout import recording_windows
 from rotordx.data.preprocessed import load_dataset
-from rotordx.data.splits import Split, all_windows
+from rotordx.data.splits import Split
 from rotordx.exceptions import DataError
 from rotordx.models.loading import load_model
 from rotordx.models.metrics import score_predictions
@@ -63,7 +64,8 @@ def evaluate_run(
             raise DataError(
                 f"{data}: {ds_w.n_channels} channels; the model expects {spec['n_channels']}"
             )
-        split = all_windows(ds_w, window=int(spec["window"]))
+        # every non-overlapping window; a recording shorter than one is one, padded
+        split, _ = recording_windows(ds_w, range(len(ds_w.recordings)), window=int(spec["window"]))
     pred = bundle.classifier.predict_split(split)
     scores = score_predictions(split.y, pred, classes=bundle.classes)
     return {
