@@ -1,6 +1,7 @@
 # Set-up and entry points. `make demo` and `make test` work on a fresh machine:
 # they create .venv, install the pinned CPU build of torch first (an unpinned
-# torch would pull a multi-GB CUDA build), then rotordx with its dev extras.
+# torch would pull a multi-GB CUDA build), then rotordx with every extra (`all`) and
+# the development tools (`dev`).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -13,7 +14,7 @@ $(BIN)/.rotordx-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $@
 
 setup: $(BIN)/.rotordx-installed

@@ -157,13 +157,13 @@ def run(quick: bool, repeats: int) -> Section:
                     "from rotordx.diagnosis import diagnose_path\n"
                     f"_b = load_model({str(run_dir)!r})\n"
                     "import torch\n",
-                    f"diagnose_path(_b, {str(folder)!r}, spectrum=False)",
+                    f"diagnose_path({str(folder)!r}, model=_b, spectrum=False)",
                 ),
                 "diagnose, ONNX export (no torch)": (
                     "from rotordx.models import load_model\n"
                     "from rotordx.diagnosis import diagnose_path\n"
                     f"_b = load_model({str(run_dir.with_suffix('.onnx'))!r})\n",
-                    f"diagnose_path(_b, {str(folder)!r}, spectrum=False)",
+                    f"diagnose_path({str(folder)!r}, model=_b, spectrum=False)",
                 ),
             }
             for task, (setup, work) in tasks.items():

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 __all__ = [
     "BEARING_FAULTS",
+    "INCONCLUSIVE",
     "KAMP_CLASSES",
     "KAMP_FAULTS",
     "MEANINGS",
     "NORMAL",
+    "VERDICTS",
+    "bearing_verdict",
     "meaning",
     "order_classes",
 ]
@@ -35,6 +38,25 @@ KAMP_FAULTS: dict[str, frozenset[str]] = {
 #: Bearing faults by the part whose defect repeats at a defect frequency.
 BEARING_FAULTS: tuple[str, ...] = ("outer_race", "inner_race", "ball", "cage")
 
+#: The verdict when the evidence is too weak, or contradictory, to name a fault.
+INCONCLUSIVE = "inconclusive"
+
+#: Every verdict of the physics-only diagnosis, machine-agnostic.
+VERDICTS: tuple[str, ...] = (
+    NORMAL,
+    "unbalance",
+    "misalignment",
+    "looseness",
+    *(f"bearing_{part}" for part in BEARING_FAULTS),
+    INCONCLUSIVE,
+)
+
+
+def bearing_verdict(part: str) -> str:
+    """The verdict of a bearing fault on ``part`` (``"outer_race"`` → ``"bearing_outer_race"``)."""
+    return f"bearing_{part}"
+
+
 #: What each known label means.
 MEANINGS: dict[str, str] = {
     NORMAL: "normal",
@@ -45,7 +67,14 @@ MEANINGS: dict[str, str] = {
     "inner_race": "inner-race defect",
     "ball": "ball defect",
     "cage": "cage defect",
-    "inconclusive": "no fault pattern stands out clearly",
+    "unbalance": "unbalance",
+    "misalignment": "misalignment",
+    "looseness": "mechanical looseness",
+    "bearing_outer_race": "bearing outer-race defect",
+    "bearing_inner_race": "bearing inner-race defect",
+    "bearing_ball": "bearing ball defect",
+    "bearing_cage": "bearing cage defect",
+    INCONCLUSIVE: "no fault can be named with confidence",
 }
 
 

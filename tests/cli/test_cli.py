@@ -218,22 +218,25 @@ def test_diagnose_kamp_folder(feature_run, other_group_dir, tmp_path):
     result = _ok(
         [
             "diagnose",
-            str(feature_run),
             str(other_group_dir),
+            "--model",
+            str(feature_run),
             "--json",
             "--plots",
             str(tmp_path / "plots"),
         ]
     )
     out = json.loads(result.stdout)
-    verdicts = {d["source"].rsplit(":", 1)[1]: d["verdict"] for d in out["diagnoses"]}
+    verdicts = {d["path"].rsplit(":", 1)[1]: d["verdict"] for d in out["recordings"]}
     assert verdicts == {c: c for c in ("normal", "type1", "type2", "type3")}
-    for d in out["diagnoses"]:
+    assert [d["label"] for d in out["recordings"]] == ["normal", "type1", "type2", "type3"]
+    for d in out["recordings"]:
         assert d["evidence"] and (tmp_path / "plots").is_dir()
         assert Path(d["plot"]).read_bytes()[:4] == b"\x89PNG"
     text = _ok(
-        ["diagnose", str(feature_run), str(other_group_dir), "--column", "type1", "--no-plots"]
-    ).output
+        ["diagnose", str(other_group_dir), "--model", str(feature_run), "--column", "type1",
+         "--no-plots"]
+    ).output  # fmt: skip
     assert "type1 (unbalance)" in text and "healthy baseline" in text and "zone" in text
 
 

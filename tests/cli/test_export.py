@@ -43,14 +43,15 @@ def test_cli_export_evaluate_diagnose(cli_runs, other_group_dir, tmp_path, model
     assert a["confusion_matrix"] == b["confusion_matrix"] and a["model"] == b["model"] == model
     assert b["run"] == str(path)
     dg = [
-        ["diagnose", m, other_group_dir, "--json", "--no-plots", "--threads", "1"]
+        ["diagnose", other_group_dir, "--model", m, "--json", "--no-plots", "--threads", "1"]
         for m in (run, path)
     ]
-    a, b = (json.loads(_ok(args).stdout)["diagnoses"] for args in dg)
+    a, b = (json.loads(_ok(args).stdout)["recordings"] for args in dg)
     assert [d["verdict"] for d in a] == [d["verdict"] for d in b]
     for x, y in zip(a, b, strict=True):
-        assert [s["label"] for s in x["segments"]] == [s["label"] for s in y["segments"]]
-        assert x["probability"] == pytest.approx(y["probability"], abs=1e-5)
+        sx, sy = x["model"]["segments"], y["model"]["segments"]
+        assert [s["label"] for s in sx] == [s["label"] for s in sy]
+        assert x["confidence"] == pytest.approx(y["confidence"], abs=1e-5)
 
 
 def test_cli_export_options_and_errors(cli_runs, tmp_path):
@@ -92,7 +93,7 @@ def test_onnx_diagnosis_does_not_import_torch(cli_runs, other_group_dir, tmp_pat
         "from rotordx.models import load_model\n"
         "from rotordx.diagnosis import diagnose_path\n"
         f"b = load_model({str(path)!r}, threads=1)\n"
-        f"d = diagnose_path(b, {str(other_group_dir)!r}, spectrum=False)\n"
+        f"d = diagnose_path({str(other_group_dir)!r}, model=b, spectrum=False)\n"
         "print(len(d), d[0].verdict in b.classes, 'torch' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from rotordx.classes import KAMP_CLASSES
 from rotordx.data.dataset import Dataset
 from rotordx.data.splits import WindowConfig, split_dataset
-from rotordx.diagnosis.api import diagnose, load_recordings
+from rotordx.diagnosis.api import context_of, diagnose, load_recordings
+from rotordx.diagnosis.result import Context
 from rotordx.diagnosis.rules import interpret_orders
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.features.bearing import SKF_6205
@@ -115,11 +117,12 @@ def test_verdict_at_unseen_speed(feature_bundle, fault):
         fs=FS,
         channel_names=("s1", "s2", "s3", "s4"),
     )
-    d = diagnose(feature_bundle, rec)
+    d = diagnose(rec, model=feature_bundle)
     assert d.verdict == fault
-    assert d.physics_verdict == fault and d.agrees
+    assert d.model["physics_verdict"] == fault and d.model["physics_agrees"]
     assert d.speed_hz * 60 == pytest.approx(1650, rel=0.02)
-    assert len(d.segments) == 9
+    assert d.rpm_source == "estimated"
+    assert len(d.model["segments"]) == 9
     assert all(s["zone"] in "ABCD" for s in d.sensors)
     out = d.to_dict()
     assert out["evidence"] and out["summary"]
@@ -166,7 +169,15 @@ def _streamed(bundle, rec, sizes, **kw):
     """Diagnose ``rec`` fed in blocks of the given sizes (cycled), counting the passes."""
     from rotordx.diagnosis.engine import Diagnoser, run_passes
 
-    d = Diagnoser(bundle, name=rec.name, fs=rec.fs, channel_names=rec.channel_names, **kw)
+    ctx = Context(rpm=kw.get("rpm"), bearing=kw.get("bearing"))
+    d = Diagnoser(
+        bundle,
+        name=rec.name,
+        fs=rec.fs,
+        channel_names=rec.channel_names,
+        context=ctx,
+        length=None if bundle is not None else rec.signals.shape[1],
+    )
     passes = []
 
     def blocks():
@@ -183,14 +194,17 @@ def _streamed(bundle, rec, sizes, **kw):
 
 def _assert_same(a, b):
     x, y = a.to_dict(), b.to_dict()
-    assert x["verdict"] == y["verdict"] and x["physics_verdict"] == y["physics_verdict"]
-    assert [s["label"] for s in x["segments"]] == [s["label"] for s in y["segments"]]
-    for s, t in zip(x["segments"], y["segments"], strict=True):
-        assert s["start_s"] == t["start_s"]
-        assert s["probability"] == pytest.approx(t["probability"], abs=1e-6)
-    for c, p in x["class_probabilities"].items():
-        assert p == pytest.approx(y["class_probabilities"][c], abs=1e-6)
-    assert x["speed_hz"] == pytest.approx(y["speed_hz"], rel=1e-12)
+    assert x["verdict"] == y["verdict"] and x["physics"] == y["physics"]
+    if x["model"] is not None:
+        mx, my = x["model"], y["model"]
+        assert mx["physics_verdict"] == my["physics_verdict"]
+        assert [s["label"] for s in mx["segments"]] == [s["label"] for s in my["segments"]]
+        for s, t in zip(mx["segments"], my["segments"], strict=True):
+            assert s["start_s"] == t["start_s"]
+            assert s["probability"] == pytest.approx(t["probability"], abs=1e-6)
+        for c, p in mx["class_probabilities"].items():
+            assert p == pytest.approx(my["class_probabilities"][c], abs=1e-6)
+    assert a.speed_hz == pytest.approx(b.speed_hz, rel=1e-12)
     for s, t in zip(x["sensors"], y["sensors"], strict=True):
         for key in ("vel_rms_mm_s", "kurtosis", "crest"):
             assert s[key] == pytest.approx(t[key], rel=1e-12)
@@ -222,7 +236,7 @@ def test_block_by_block_equals_whole(feature_bundle, seed_bundle, which, rpm, be
         fs=FS,
         channel_names=("s1", "s2", "s3", "s4"),
     )
-    whole = diagnose(bundle, rec, rpm=rpm, bearing=bearing)
+    whole = diagnose(rec, model=bundle, context=Context(rpm=rpm, bearing=bearing))
     # the whole-array physics, computed independently of the block engine
     from rotordx.features import (
         amplitude_spectrum,
@@ -264,14 +278,14 @@ def test_short_recordings_are_rejected_clearly(feature_bundle, seed_bundle):
     sig = _sim("normal", seconds=3.0)
     rec = Recording(name="tiny", signals=sig[:, :1000], fs=FS, channel_names=("a", "b", "c", "d"))
     with pytest.raises(DataError, match=r"tiny: 1000 samples, shorter than one window of 1024"):
-        diagnose(feature_bundle, rec)
+        diagnose(rec, model=feature_bundle)
     rec = Recording(name="tiny", signals=sig[:, :1030], fs=FS, channel_names=("a", "b", "c", "d"))
     with pytest.raises(DataError, match=r"shorter than one segment of 1024 samples \(plus 14"):
-        diagnose(seed_bundle, rec)
+        diagnose(rec, model=seed_bundle)
     # a recording shorter than one plot frame (4 s) plots its whole length
     rec = Recording(name="short", signals=sig[:, :2500], fs=FS, channel_names=("a", "b", "c", "d"))
-    d = diagnose(feature_bundle, rec, bearing="SKF_6205")
-    assert d.spectrum[1].shape[0] == 4 and len(d.segments) == 2
+    d = diagnose(rec, model=feature_bundle, context=Context(bearing="SKF_6205"))
+    assert d.spectrum[1].shape[0] == 4 and len(d.model["segments"]) == 2
 
 
 def test_diagnose_path_streams_a_kamp_folder(seed_bundle, small_group_dir, tmp_path):
@@ -279,13 +293,14 @@ def test_diagnose_path_streams_a_kamp_folder(seed_bundle, small_group_dir, tmp_p
     from rotordx.render.diagnosis import diagnosis_figure
     from rotordx.render.figures import save_png
 
-    streamed = diagnose_path(seed_bundle, small_group_dir)
+    streamed = diagnose_path(small_group_dir, model=seed_bundle)
     recs = load_recordings(small_group_dir, fs=FS)
-    whole = [diagnose(seed_bundle, r.recording, rpm=r.rpm) for r in recs]
-    assert [d.source for d in streamed] == [d.source for d in whole]
+    whole = [diagnose(r.recording, model=seed_bundle, context=context_of(r)) for r in recs]
+    assert [d.path for d in streamed] == [d.path for d in whole]
+    assert [d.label for d in streamed] == list(KAMP_CLASSES)
     for a, b in zip(streamed, whole, strict=True):
         _assert_same(a, b)
-    (one,) = diagnose_path(seed_bundle, small_group_dir, column="type1", spectrum=False)
+    (one,) = diagnose_path(small_group_dir, model=seed_bundle, column="type1", spectrum=False)
     _assert_same(one, whole[1])
     assert one.spectrum is None
     with pytest.raises(ParameterError, match="without spectrum=True"):
@@ -306,14 +321,16 @@ def test_known_rpm_reads_a_kamp_folder_once(seed_bundle, small_group_dir, monkey
         return blocks(self)
 
     monkeypatch.setattr(GroupStream, "blocks", counted)
-    streamed = diagnose_path(seed_bundle, small_group_dir, rpm=1790.0, spectrum=False)
+    streamed = diagnose_path(small_group_dir, model=seed_bundle, rpm=1790.0, spectrum=False)
     assert len(reads) == 1  # no speed to estimate: one pass
     recs = load_recordings(small_group_dir, fs=FS)
     for d, r in zip(streamed, recs, strict=True):
         assert d.speed_hz == pytest.approx(1790.0 / 60)
-        _assert_same(d, diagnose(seed_bundle, r.recording, rpm=1790.0, spectrum=False))
+        ctx = Context(rpm=1790.0, rpm_source="given")
+        _assert_same(d, diagnose(r.recording, model=seed_bundle, context=ctx, spectrum=False))
+        assert d.rpm_source == "given"
     reads.clear()
-    diagnose_path(seed_bundle, small_group_dir, column="normal", spectrum=False)
+    diagnose_path(small_group_dir, model=seed_bundle, column="normal", spectrum=False)
     assert len(reads) == 2
     with pytest.raises(ParameterError, match="rpm must be a positive number"):
-        diagnose_path(seed_bundle, small_group_dir, rpm=-5.0)
+        diagnose_path(small_group_dir, model=seed_bundle, rpm=-5.0)

@@ -35,18 +35,28 @@ def test_train_and_diagnose_with_the_bearing_model(cwru_like_dir, tmp_path):
     assert bundle.input["bearing"] == "SKF_6205"
     res = CliRunner().invoke(
         app,
-        ["diagnose", str(run), str(cwru_like_dir / "12k_Drive_End_IR014_0_104.mat"), "--no-plots"],
+        [
+            "diagnose",
+            str(cwru_like_dir / "12k_Drive_End_IR014_0_104.mat"),
+            "--model",
+            str(run),
+            "--no-plots",
+        ],
     )
     assert res.exit_code == 0, res.output
     assert "inner" in res.output.lower()
     # a known speed (a tachometer's) replaces the file's own
     mat = str(cwru_like_dir / "12k_Drive_End_IR014_0_104.mat")
     res = CliRunner().invoke(
-        app, ["diagnose", str(run), mat, "--rpm", "1700", "--json", "--quiet", "--no-plots"]
+        app,
+        ["diagnose", mat, "--model", str(run), "--rpm", "1700", "--json", "--quiet", "--no-plots"],
     )
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout)["diagnoses"][0]["rpm"] == pytest.approx(1700.0)
-    res = CliRunner().invoke(app, ["diagnose", str(run), mat, "--rpm", "0", "--no-plots"])
+    (d,) = json.loads(res.stdout)["recordings"]
+    assert d["rpm"] == pytest.approx(1700.0) and d["rpm_source"] == "given"
+    res = CliRunner().invoke(
+        app, ["diagnose", mat, "--model", str(run), "--rpm", "0", "--no-plots"]
+    )
     assert res.exit_code == 1 and "rpm must be a positive number" in res.output
 
 

@@ -49,11 +49,14 @@ def test_train_evaluate_diagnose_through_manifest(manifest, tmp_path):
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["accuracy"] >= 0.9
     r = runner.invoke(
-        app, ["diagnose", str(run), str(manifest), "--column", "unbalance", "--no-plots", "--json"]
-    )
+        app,
+        ["diagnose", str(manifest), "--model", str(run), "--column", "unbalance", "--no-plots",
+         "--json"],
+    )  # fmt: skip
     assert r.exit_code == 0, r.output
-    verdicts = [d["verdict"] for d in json.loads(r.stdout)["diagnoses"]]
-    assert verdicts == ["unbalance", "unbalance"]
+    out = json.loads(r.stdout)["recordings"]
+    assert [d["verdict"] for d in out] == ["unbalance", "unbalance"]
+    assert [d["label"] for d in out] == ["unbalance", "unbalance"]
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +102,10 @@ def test_cwru_train_and_diagnose_cites_defect_frequency(cwru_subset, tmp_path):
     assert json.loads((run / "bundle.json").read_text())["input"]["bearing"] == "SKF_6205"
     r = runner.invoke(
         app,
-        ["diagnose", str(run), str(cwru_subset), "--column", "inner_race", "--no-plots", "--json"],
-    )
+        ["diagnose", str(cwru_subset), "--model", str(run), "--column", "inner_race",
+         "--no-plots", "--json"],
+    )  # fmt: skip
     assert r.exit_code == 0, r.output
-    (d,) = json.loads(r.stdout)["diagnoses"]
-    assert d["physics_verdict"] == "inner_race"
+    (d,) = json.loads(r.stdout)["recordings"]
+    assert d["model"]["physics_verdict"] == "inner_race" and d["rpm_source"] == "file"
     assert any("BPFI" in e and "inner race" in e for e in d["evidence"])

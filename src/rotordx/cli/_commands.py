@@ -46,7 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "diagnose": (
         "rotordx.cli.diagnose",
-        "Diagnose recordings segment by segment, with the physical evidence behind each verdict.",
+        "Diagnose recordings by their physics (or with --model), with the evidence behind it.",
     ),
     "report": (
         "rotordx.cli.diagnose",

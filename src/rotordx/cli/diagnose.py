@@ -18,7 +18,7 @@ from rotordx.cli._common import (
     safe_filename,
 )
 from rotordx.data.splits import DEFAULT_WINDOW, WindowConfig
-from rotordx.diagnosis.api import diagnose_path
+from rotordx.diagnosis.api import baseline_profile, diagnose_path
 from rotordx.exceptions import ParameterError
 from rotordx.features.bearing import BEARINGS
 from rotordx.features.severity import SEVERITY_PRESETS
@@ -33,22 +33,46 @@ app = typer.Typer()
 @app.command()
 @handle_errors
 def diagnose(
-    run_dir: Annotated[
-        Path,
-        typer.Argument(
-            help="Run folder from `rotordx train`, or an .onnx file from `rotordx export`."
-        ),
-    ],
-    recordings: Annotated[
+    inputs: Annotated[
         list[Path],
         typer.Argument(
-            help="KAMP group folders (one diagnosis per state column), manifests, folders of "
-            "CWRU .mat files, or recording files (.mat, .csv, .parquet, .wav)."
+            help="Recording files (.mat, .csv, .parquet, .wav), manifests, folders of CWRU "
+            ".mat files, or KAMP group folders (one diagnosis per state column)."
         ),
     ],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            help="A run folder from `rotordx train` or an .onnx file from `rotordx export`; "
+            "without one the physics alone decides (unbalance, misalignment, looseness, "
+            "bearing faults, normal or inconclusive)."
+        ),
+    ] = None,
+    rpm: Annotated[
+        float | None,
+        typer.Option(
+            help="Running speed in rev/min of every recording, when known (tachometer, "
+            "nameplate); default: a manifest's or file's rpm, else estimated from the "
+            "vibration (electrical lines at multiples of 50/60 Hz set aside)."
+        ),
+    ] = None,
+    bearing: Annotated[
+        str | None,
+        typer.Option(
+            help=f"The monitored bearing ({', '.join(BEARINGS)}) for envelope evidence at its "
+            "defect frequencies; default the manifest's, the file's or the model's."
+        ),
+    ] = None,
+    baseline: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Recordings of the same machine in good condition (repeatable): severity is "
+            "judged against them instead of ISO zones alone."
+        ),
+    ] = None,
     column: Annotated[
         str | None,
-        typer.Option(help="Only this label (a KAMP column: normal, type1, type2, type3)."),
+        typer.Option(help="Only recordings of this label (a KAMP column: normal, type1, …)."),
     ] = None,
     rate: Annotated[
         float | None,
@@ -62,48 +86,46 @@ def diagnose(
         str,
         typer.Option(help=f"Severity zones: {', '.join(SEVERITY_PRESETS)}."),
     ] = "group2_rigid",
-    bearing: Annotated[
-        str | None,
-        typer.Option(
-            help=f"Bearing ({', '.join(BEARINGS)}) for envelope evidence; default the model's."
-        ),
-    ] = None,
-    rpm: Annotated[
-        float | None,
-        typer.Option(
-            help="Running speed in rev/min of every recording, when known (tachometer, "
-            "nameplate); default: a CWRU file's or manifest's rpm, else estimated from the "
-            "vibration."
-        ),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print one JSON object {"recordings": [...]}.')
+    ] = False,
     threads: Threads = DEFAULT_THREADS,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Diagnose recordings segment by segment, with the physical evidence behind each verdict."""
-    bundle = load_model(run_dir, threads=positive_threads(threads))
+    """Diagnose recordings, with the physical evidence behind each verdict."""
+    bundle = load_model(model, threads=positive_threads(threads)) if model is not None else None
+    base = (
+        baseline_profile(baseline, rate=rate, rpm=rpm, thresholds=thresholds) if baseline else None
+    )
     draw = plots is not None and not no_plots
     results = []
-    for path in recordings:
+    for path in inputs:
         for d in diagnose_path(
-            bundle,
             path,
+            model=bundle,
             rate=rate,
             column=column,
             thresholds=thresholds,
             bearing=bearing,
+            baseline=base,
             spectrum=draw,
             progress=not quiet,
             rpm=rpm,
         ):
             item = d.to_dict()
             if draw:
-                png = plots / f"{safe_filename(d.source)}.png"
+                png = plots / f"{safe_filename(d.path)}.png"
                 item["plot"] = str(save_png(diagnosis_figure(d), png, dpi=110))
             results.append(item)
     if as_json:
         typer.echo(
-            json.dumps({"model": bundle.model_name, "run": str(run_dir), "diagnoses": results})
+            json.dumps(
+                {
+                    "model": bundle.model_name if bundle is not None else None,
+                    "run": str(model) if model is not None else None,
+                    "recordings": results,
+                }
+            )
         )
         return
     for r in results:

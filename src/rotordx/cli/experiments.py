@@ -90,7 +90,7 @@ def demo(
     )
     title = f"simulated testbed ({seconds:g} s, {rpm:g} rpm, seed {seed}): test split"
     Console().print(demo_table(rows, title))
-    typer.echo(f"try: rotordx diagnose {out}/features {out}/data --no-plots")
+    typer.echo(f"try: rotordx diagnose {out}/data --model {out}/features --no-plots")
     typer.echo(f"runs, figures and summary in {out}/")
 
 

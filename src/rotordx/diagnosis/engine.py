@@ -3,36 +3,79 @@
 A :class:`Diagnoser` is fed consecutive blocks of one recording, from a file
 read whole, a KAMP group read chunk by chunk, a stream or a batch worker:
 the same engine for all. What it keeps grows with the number of windows (a
-few numbers each), never with the samples. :func:`run_passes` feeds several
-diagnosers from one reader, once or twice (see :class:`Diagnoser`).
+few numbers each), never with the samples. With a model it classifies the
+model's windows (or seed segments); without one it reads the physics of
+long windows (the whole recording up to :data:`WHOLE_S`, else frames of
+:data:`FRAME_S`), fine enough to tell a shaft's 2x from the electrical line at
+twice the mains frequency. :func:`run_passes` feeds several diagnosers from
+one reader, once or twice (see :class:`Diagnoser`); :mod:`.verdict` turns
+what they gathered into a :class:`~rotordx.diagnosis.result.Diagnosis`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rotordx.classes import BEARING_FAULTS, meaning
 from rotordx.data.seed import seed_inputs
-from rotordx.diagnosis.result import Diagnosis, Finding
-from rotordx.diagnosis.rules import BASELINE_FACTOR, interpret_orders, physics_verdict
+from rotordx.diagnosis.result import Context, Diagnosis
+from rotordx.diagnosis.verdict import assemble
 from rotordx.exceptions import DataError
 from rotordx.features.bearing import DEFECTS, bearing_geometry, defect_multipliers
-from rotordx.features.envelope import default_envelope_band, defect_in_envelope
-from rotordx.features.profile import EXPLAIN_ORDERS, WindowPhysics, order_label
-from rotordx.features.severity import severity_zone
+from rotordx.features.envelope import default_envelope_band
+from rotordx.features.orders import MAINS_HZ
+from rotordx.features.profile import WindowPhysics
 from rotordx.features.spectral import amplitude_spectrum, envelope_spectrum
 from rotordx.signal.framing import Frames, Tape, frames_of
 
-__all__ = ["ENVELOPE_SEGMENT_S", "PLOT_FRAME_S", "SEGMENTS_PER_CHUNK", "Diagnoser", "run_passes"]
+__all__ = [
+    "ENVELOPE_SEGMENT_S",
+    "FRAME_S",
+    "PHYSICS_ORDERS",
+    "PLOT_FRAME_S",
+    "SEGMENTS_PER_CHUNK",
+    "WHOLE_S",
+    "Diagnoser",
+    "run_passes",
+]
 
 #: Seed-protocol segments classified at once: 16 segments of 1024 instants, 16,384
 #: network inputs per call (the networks' activations for 256 segments held ~100 MiB).
 SEGMENTS_PER_CHUNK = 16
-
 #: Length of the frames whose mean amplitude spectrum the diagnosis plot shows, in seconds.
 PLOT_FRAME_S = 4.0
 #: Length of the envelope segments averaged for the bearing evidence, in seconds.
 ENVELOPE_SEGMENT_S = 1.0
+#: Without a model, recordings up to this long are analysed as one window, in seconds.
+WHOLE_S = 16.0
+#: Without a model, longer recordings are analysed in frames this long, in seconds.
+FRAME_S = 8.0
+#: Without a model, frames at least this long set electrical lines aside in the speed search.
+MAINS_S = 4.0
+#: Orders read without a model (velocity spectrum up to 10x).
+PHYSICS_ORDERS: tuple[float, ...] = (
+    0.5,
+    1.0,
+    1.5,
+    2.0,
+    2.5,
+    3.0,
+    4.0,
+    5.0,
+    6.0,
+    7.0,
+    8.0,
+    9.0,
+    10.0,
+)
+#: Without a model, the shortest recording analysed, in samples.
+MIN_SAMPLES = 256
+
+
+def physics_window(fs: float, length: int | None) -> int:
+    """Samples per physics window without a model: the whole recording, or frames."""
+    if length is not None and length <= WHOLE_S * fs:
+        return max(int(length), MIN_SAMPLES)
+    return int(FRAME_S * fs)
 
 
 class Diagnoser:
@@ -43,59 +86,91 @@ class Diagnoser:
     more (:meth:`push_second`): when the running speed is estimated, the
     order amplitudes, and a speed-dependent model's probabilities, need the
     median speed of all windows first. :meth:`result` assembles the
-    :class:`Diagnosis`. What is kept grows with the number of windows (a few
-    numbers each), never with the samples.
+    :class:`~rotordx.diagnosis.result.Diagnosis`.
+
+    Parameters
+    ----------
+    model : Bundle or None
+        A loaded model (:func:`rotordx.models.load_model`), or None for the
+        physics alone.
+    name : str
+        The recording, for messages and the result.
+    fs : float
+        Its sample rate (a model's own rate, when there is a model).
+    channel_names : tuple of str
+    context : Context
+        What is known of the machine.
+    spectrum : bool
+        Keep the mean amplitude spectrum for the plot.
+    length : int, optional
+        Samples of the recording, when known: without a model, a recording of
+        up to :data:`WHOLE_S` seconds is analysed as one window.
     """
 
     def __init__(
         self,
-        bundle,
+        model,
         *,
         name: str,
         fs: float,
         channel_names: tuple[str, ...],
-        rpm: float | None = None,
-        thresholds: str = "group2_rigid",
-        bearing: str | None = None,
+        context: Context | None = None,
         spectrum: bool = True,
+        length: int | None = None,
     ) -> None:
-        spec = bundle.input
-        self.bundle, self.name, self.channel_names = bundle, name, tuple(channel_names)
-        self.thresholds = thresholds
-        self.rpm = rpm
-        shaft = rpm / 60.0 if rpm else None
+        self.model, self.name, self.channel_names = model, name, tuple(channel_names)
+        self.context = context or Context()
+        ctx = self.context
+        shaft = ctx.rpm / 60.0 if ctx.rpm else None
         n_ch = len(self.channel_names)
-        if bundle.protocol == "window":
-            self.fs, self.window = float(spec["fs"]), int(spec["window"])
-            if n_ch != int(spec["n_channels"]):
-                raise DataError(f"{name}: {n_ch} channels; the model expects {spec['n_channels']}")
-            # a bearing model reads defect frequencies: it waits for the speed estimate
-            self.model_later = bool(getattr(bundle.classifier, "needs_speed", False)) and (
-                shaft is None
+        if ctx.directions is not None and len(ctx.directions) != n_ch:
+            raise DataError(f"{name}: {len(ctx.directions)} channel directions for {n_ch} channels")
+        self.model_later = False
+        self.seed = model is not None and model.protocol != "window"
+        if model is None:
+            self.fs = float(fs)
+            self.window = physics_window(self.fs, length)
+            fmin = max(5.0, 2.0 * self.fs / self.window)
+            self.phys = WindowPhysics(
+                fs=self.fs,
+                speed_hz=shaft,
+                orders=PHYSICS_ORDERS,
+                tolerance=0.005,
+                mains_hz=MAINS_HZ if self.window >= MAINS_S * self.fs else None,
+                fmin=fmin,
+                fmax=max(fmin * 1.5, 100.0),
             )
         else:
-            self.fs, self.window = bundle.preprocess.fs, 1024
-            self.model_later = False
-        if abs(fs - self.fs) > 1e-9 * self.fs:
-            raise DataError(f"{name}: sampled at {fs:g} Hz, model expects {self.fs:g}")
-        self.bearing = bearing or spec.get("bearing")
+            spec = model.input
+            if not self.seed:
+                self.fs, self.window = float(spec["fs"]), int(spec["window"])
+                if n_ch != int(spec["n_channels"]):
+                    raise DataError(
+                        f"{name}: {n_ch} channels; the model expects {spec['n_channels']}"
+                    )
+                # a bearing model reads defect frequencies: it waits for the speed estimate
+                needs = bool(getattr(model.classifier, "needs_speed", False))
+                self.model_later = needs and shaft is None
+            else:
+                self.fs, self.window = model.preprocess.fs, 1024
+            if abs(fs - self.fs) > 1e-9 * self.fs:
+                raise DataError(f"{name}: sampled at {fs:g} Hz, model expects {self.fs:g}")
+            self.phys = WindowPhysics(fs=self.fs, speed_hz=shaft)
+        self.bearing = ctx.bearing or (model.input.get("bearing") if model is not None else None)
         self.geometry = bearing_geometry(self.bearing) if self.bearing else None
         self.orders = (
             np.array([defect_multipliers(self.geometry)[d] for d in DEFECTS])
             if self.geometry is not None
             else None
         )
-        self.phys = WindowPhysics(fs=self.fs, speed_hz=shaft)
         self.proba: list[np.ndarray] = []
-        readers = [Frames(self.window, self._window_chunk)]
-        if bundle.protocol != "window":
-            self.m = bundle.preprocess.ma_window
+        self.win = Frames(self.window, self._window_chunk)
+        readers = [self.win]
+        if self.seed:
+            self.m = model.preprocess.ma_window
             readers.append(
                 Frames(
-                    self.window,
-                    self._segment_chunk,
-                    extra=self.m - 1,
-                    per_chunk=SEGMENTS_PER_CHUNK,
+                    self.window, self._segment_chunk, extra=self.m - 1, per_chunk=SEGMENTS_PER_CHUNK
                 )
             )
         self.plot = None
@@ -111,6 +186,7 @@ class Diagnoser:
             readers.append(self.env)
         self.tape = Tape(readers)
         self.second: Tape | None = None
+        self.held = False  # the physics read the whole recording from the tape's rest
 
     # -- pass 1 ----------------------------------------------------------------------------
 
@@ -125,7 +201,7 @@ class Diagnoser:
 
     def _predict(self, win: np.ndarray) -> None:
         self.proba.append(
-            self.bundle.classifier.predict_proba(
+            self.model.classifier.predict_proba(
                 win.astype(np.float32), shaft_hz=self.phys.speed_hz, defect_orders=self.orders
             )
         )
@@ -133,13 +209,13 @@ class Diagnoser:
     def _window_chunk(self, chunk: np.ndarray) -> None:
         win = frames_of(chunk, self.window)
         self.phys.first(win)
-        if self.bundle.protocol == "window" and not self.model_later:
+        if self.model is not None and not self.seed and not self.model_later:
             self._predict(win)
 
     def _segment_chunk(self, raw: np.ndarray) -> None:
         k = (raw.shape[1] - self.m + 1) // self.window
-        X = seed_inputs(raw, config=self.bundle.preprocess, scaler=self.bundle.scaler)
-        p = self.bundle.classifier.predict_proba(X)
+        X = seed_inputs(raw, config=self.model.preprocess, scaler=self.model.scaler)
+        p = self.model.classifier.predict_proba(X)
         self.proba.append(p.reshape(k, self.window, -1).mean(axis=1))
 
     def _plot_chunk(self, chunk: np.ndarray) -> None:
@@ -147,22 +223,37 @@ class Diagnoser:
         self.plot_sum = self.plot_sum + amp.sum(axis=0)
 
     def _env_chunk(self, chunk: np.ndarray) -> None:
-        seg = chunk[0].reshape(-1, self.env.size)
+        n_ch = chunk.shape[0]
+        seg = chunk.reshape(n_ch, -1, self.env.size)  # (channels, segments, samples)
         self.env_freqs, amp = envelope_spectrum(seg, fs=self.fs, band=self.env_band)
-        self.env_sum = self.env_sum + amp.reshape(-1, amp.shape[-1]).sum(axis=0)
+        self.env_sum = self.env_sum + amp.sum(axis=1)  # (channels, bins)
 
     # -- pass 2 ----------------------------------------------------------------------------
 
     def needs_second_pass(self) -> bool:
         """Call once after the first pass: must the samples be pushed once more?"""
-        if self.tape.total < self.window + (self.m - 1 if self.bundle.protocol != "window" else 0):
-            what = "window" if self.bundle.protocol == "window" else "segment"
+        total = self.tape.total
+        if self.model is None:
+            if total < MIN_SAMPLES:
+                raise DataError(
+                    f"{self.name}: {total} samples; at least {MIN_SAMPLES} are needed to "
+                    "read its physics"
+                )
+            if self.win.count == 0:  # shorter than a physics window: the recording at once
+                self.window, self.held = total, True
+                self.phys.first(self.tape.rest[:, :total][None])
+                self.win.count = 1
+        elif total < self.window + (self.m - 1 if self.seed else 0):
+            what = "segment" if self.seed else "window"
             raise DataError(
-                f"{self.name}: {self.tape.total} samples, shorter than one {what} of "
+                f"{self.name}: {total} samples, shorter than one {what} of "
                 f"{self.window} samples"
-                + (f" (plus {self.m - 1} for the moving average)" if what == "segment" else "")
+                + (f" (plus {self.m - 1} for the moving average)" if self.seed else "")
             )
         if not self.phys.settle():
+            return False
+        if self.held:  # the one window is still held: no second pass needed
+            self.phys.second(self.tape.rest[:, :total][None])
             return False
         self.second = Tape([Frames(self.window, self._window_chunk2)])
         return True
@@ -177,9 +268,10 @@ class Diagnoser:
         if self.model_later:
             self._predict(win)
 
-    # -- the verdict -----------------------------------------------------------------------
+    # -- what was gathered -------------------------------------------------------------------
 
-    def _spectrum(self) -> tuple[np.ndarray, np.ndarray] | None:
+    def spectrum(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Mean amplitude spectrum (frequencies, (n_channels, n_bins)), or None."""
         if self.plot is None:
             return None
         if self.plot.count == 0:  # shorter than a plot frame: the whole recording
@@ -188,121 +280,20 @@ class Diagnoser:
             self.plot.count = 1
         return self.plot_freqs, self.plot_sum / self.plot.count
 
-    def _bearing_finding(self, shaft_hz: float) -> tuple[Finding, str | None]:
-        """Envelope evidence on the first channel, and the fault it names (None if none)."""
+    def envelope(self) -> tuple[np.ndarray, float, tuple[float, float]] | None:
+        """Mean envelope spectrum (n_channels, n_bins), its bin width and band, or None."""
+        if self.env is None:
+            return None
         if self.env.count == 0:  # at most one segment long: the whole recording at once
             self.env.size = self.tape.total
             self._env_chunk(self.tape.rest[:, : self.tape.total])
             self.env.count = 1
-        d = defect_in_envelope(
-            self.env_sum / self.env.count,
-            df=float(self.env_freqs[1] - self.env_freqs[0]),
-            fs=self.fs,
-            band=self.env_band,
-            shaft_hz=shaft_hz,
-            geometry=self.geometry,
-        )
-        finding = Finding(
-            "bearing",
-            self.channel_names[0],
-            d["explanation"],
-            float(d["snr"]) if d["significant"] else 0.0,
-        )
-        return finding, (d["fault"] if d["significant"] else None)
+        df = float(self.env_freqs[1] - self.env_freqs[0])
+        return self.env_sum / self.env.count, df, self.env_band
 
     def result(self) -> Diagnosis:
         """The diagnosis, after the last pass."""
-        classes = self.bundle.classes
-        fs, window = self.fs, self.window
-        proba = np.concatenate(self.proba)
-        mean_p = proba.mean(axis=0)
-        k = int(mean_p.argmax())
-        labels = proba.argmax(axis=1)
-        segments = [
-            {
-                "start_s": i * window / fs,
-                "end_s": (i + 1) * window / fs,
-                "label": classes[int(c)],
-                "probability": float(p),
-            }
-            for i, (c, p) in enumerate(zip(labels, proba.max(axis=1), strict=True))
-        ]
-        prof = self.phys.profile()
-        base = self.bundle.input.get("baseline")
-        zones = severity_zone(prof["vel_rms"], thresholds=self.thresholds)
-        sensors, findings = [], []
-        for j, name in enumerate(self.channel_names):
-            orders = {
-                order_label(o): float(prof["orders"][j, i]) for i, o in enumerate(EXPLAIN_ORDERS)
-            }
-            b = {key: vals[j] for key, vals in base["orders"].items()} if base else None
-            fnd = interpret_orders(
-                orders,
-                sensor=name,
-                baseline=b,
-                kurtosis=float(prof["kurtosis"][j]),
-                baseline_kurtosis=base["kurtosis"][j] if base else None,
-            )
-            if not self.bearing:  # the rotor rules; a bearing model reads the envelope instead
-                findings += fnd
-            sensors.append(
-                {
-                    "name": name,
-                    "orders": orders,
-                    "vs_baseline": {key: orders[key] / max(v, 1e-12) for key, v in b.items()}
-                    if b
-                    else None,
-                    "vel_rms_mm_s": float(prof["vel_rms"][j]),
-                    "zone": str(zones[j]),
-                    "kurtosis": float(prof["kurtosis"][j]),
-                    "crest": float(prof["crest"][j]),
-                }
-            )
-        findings.sort(key=lambda f: -f.strength)
-        physics = physics_verdict(findings)
-        if self.bearing:
-            finding, fault = self._bearing_finding(prof["speed_hz"])
-            findings.insert(0, finding)
-            if fault is not None and fault in classes:
-                physics = fault  # a bearing model: the envelope names the faulty part
-            elif any(c in BEARING_FAULTS for c in classes):
-                physics = "inconclusive"  # no defect frequency stands out
-        if not findings:
-            findings.append(
-                Finding(
-                    "normal",
-                    "all sensors",
-                    f"no order (0.5x–3x) exceeds {BASELINE_FACTOR:g}x the healthy "
-                    "baseline and no impacts"
-                    if base
-                    else "no fault pattern in the order spectrum",
-                    0.0,
-                )
-            )
-        worst = max(sensors, key=lambda s: s["vel_rms_mm_s"])
-        findings.append(
-            Finding(
-                "severity",
-                worst["name"],
-                f"velocity RMS {worst['vel_rms_mm_s']:.2f} mm/s at {worst['name']} "
-                f"→ zone {worst['zone']} ({self.thresholds})",
-                0.0,
-            )
-        )
-        return Diagnosis(
-            source=self.name,
-            verdict=classes[k],
-            meaning=meaning(classes[k]),
-            probability=float(mean_p[k]),
-            class_probabilities={c: float(v) for c, v in zip(classes, mean_p, strict=True)},
-            segments=segments,
-            speed_hz=float(prof["speed_hz"]),
-            sensors=sensors,
-            findings=findings,
-            physics_verdict=physics,
-            agrees=physics == classes[k],
-            spectrum=self._spectrum(),
-        )
+        return assemble(self)
 
 
 def run_passes(diagnosers: list[Diagnoser], blocks) -> list[Diagnosis]:

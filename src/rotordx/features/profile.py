@@ -42,11 +42,28 @@ class WindowPhysics:
     The orders are read at one speed for the whole recording: the known one,
     or the median of the windows' estimates, which is known only after the
     last window; then :meth:`settle` asks for a second pass (:meth:`second`).
+    ``orders`` and ``tolerance`` are those of
+    :func:`~rotordx.features.order_amplitudes`; ``mains_hz``, ``fmin`` and
+    ``fmax`` those of :func:`~rotordx.features.estimate_running_speed`.
     """
 
-    def __init__(self, *, fs: float, speed_hz: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        fs: float,
+        speed_hz: float | None = None,
+        orders: tuple[float, ...] = EXPLAIN_ORDERS,
+        tolerance: float = 0.02,
+        mains_hz: tuple[float, ...] | None = None,
+        fmin: float = 5.0,
+        fmax: float = 100.0,
+    ) -> None:
         self.fs = fs
         self.speed_hz = speed_hz
+        self.order_list = tuple(orders)
+        self.tolerance = tolerance
+        self.mains_hz = mains_hz
+        self.fmin, self.fmax = fmin, min(fmax, 0.45 * fs)
         self.speeds: list[np.ndarray] = []
         self.orders: list[np.ndarray] = []
         self.vel: list[np.ndarray] = []
@@ -56,7 +73,11 @@ class WindowPhysics:
     def first(self, win: np.ndarray) -> None:
         """First pass over windows ``(n_windows, n_channels, window)``."""
         if self.speed_hz is None:
-            self.speeds.append(estimate_running_speed(win, fs=self.fs))
+            self.speeds.append(
+                estimate_running_speed(
+                    win, fs=self.fs, fmin=self.fmin, fmax=self.fmax, mains_hz=self.mains_hz
+                )
+            )
         else:
             self.second(win)
         self.vel.append(velocity_rms(win, fs=self.fs))
@@ -73,7 +94,13 @@ class WindowPhysics:
     def second(self, win: np.ndarray) -> None:
         """Order amplitudes of windows at the settled speed."""
         self.orders.append(
-            order_amplitudes(win, fs=self.fs, speed_hz=self.speed_hz, orders=EXPLAIN_ORDERS)
+            order_amplitudes(
+                win,
+                fs=self.fs,
+                speed_hz=self.speed_hz,
+                orders=self.order_list,
+                tolerance=self.tolerance,
+            )
         )
 
     def profile(self) -> dict:

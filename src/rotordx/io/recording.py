@@ -53,6 +53,9 @@ class LabeledRecording:
         KAMP column); ``None`` for a bare recording.
     rpm : float or None
         Shaft speed in rev/min, when known.
+    rpm_source : str or None
+        Where ``rpm`` came from: ``"manifest"``, ``"file"`` (a variable of
+        the file), ``"file name"`` (the nominal speed of a load in the name).
     condition : str or None
         Free text (load, speed, rig …) used to hold out recordings.
     bearing : str or None
@@ -72,3 +75,4 @@ class LabeledRecording:
     bearing: str | None = None
     machine: str | None = None
     directions: tuple[str, ...] | None = None
+    rpm_source: str | None = None

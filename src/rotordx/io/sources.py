@@ -213,6 +213,7 @@ def read_recording(
             rpm=cw.rpm,
             condition=f"{info.load_hp}hp" if info is not None else None,
             bearing=CWRU_BEARING if info is not None else None,
+            rpm_source=("file" if cw.rpm_from_file else "file name") if cw.rpm else None,
         )
     if ext in (".csv", ".parquet"):
         return LabeledRecording(_select(read_channels(path, rate=rate), channels, where))
@@ -257,4 +258,5 @@ def load_entry(entry: ManifestEntry, *, default_rate: float | None = None) -> La
         rpm=entry.rpm if entry.rpm is not None else rec.rpm,
         condition=entry.condition if entry.condition is not None else rec.condition,
         bearing=rec.bearing,
+        rpm_source="manifest" if entry.rpm is not None else rec.rpm_source,
     )

@@ -21,6 +21,7 @@ from rotordx.exceptions import DataError, ParameterError
 from rotordx.models.train_config import TrainConfig
 
 __all__ = [
+    "EXTRAS",
     "MODELS",
     "MODEL_NAMES",
     "SEED",
@@ -34,6 +35,7 @@ __all__ = [
     "get_spec",
     "load_object",
     "make_classifier",
+    "missing_extra",
     "model_names",
 ]
 
@@ -225,10 +227,29 @@ def get_spec(name: str) -> ModelSpec:
         ) from None
 
 
+#: The extra of ``pip install 'rotordx[…]'`` that brings each optional package.
+EXTRAS: dict[str, str] = {"torch": "deep", "aeon": "rocket"}
+
+
+def missing_extra(exc: ModuleNotFoundError, what: str) -> ParameterError:
+    """The error for an optional package that is not installed, saying which extra brings it."""
+    package = (exc.name or "").split(".")[0]
+    extra = EXTRAS.get(package)
+    if extra is None:
+        raise exc
+    return ParameterError(
+        f"{what} needs {package}, which is not installed: pip install 'rotordx[{extra}]' "
+        "(or 'rotordx[all]')"
+    )
+
+
 def load_object(path: str) -> Any:
     """The object named by ``"package.module:attribute"`` (imported on first use)."""
     module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        raise missing_extra(exc, path.rsplit(":", 1)[-1]) from None
 
 
 def check_protocol(name: str, protocol: str | None = None) -> str:

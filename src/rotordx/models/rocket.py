@@ -18,6 +18,7 @@ import numpy as np
 from rotordx.data.splits import Split
 from rotordx.exceptions import ParameterError
 from rotordx.models.base import Classifier, FitInfo
+from rotordx.models.registry import missing_extra
 
 __all__ = ["MiniRocketRidge"]
 
@@ -47,9 +48,10 @@ class MiniRocketRidge(Classifier):
         self.intercept: np.ndarray | None = None
 
     def _new_rocket(self, seed: int):
-        # lazy: aeon (numba) takes seconds to import
-        from aeon.transformations.collection.convolution_based import MiniRocket
-
+        try:  # lazy: aeon (numba) takes seconds to import, and it is optional
+            from aeon.transformations.collection.convolution_based import MiniRocket
+        except ModuleNotFoundError as exc:
+            raise missing_extra(exc, "the minirocket model") from None
         # aeon sets its numba threads from n_jobs
         return MiniRocket(n_kernels=self.n_kernels, random_state=seed, n_jobs=self.threads)
 

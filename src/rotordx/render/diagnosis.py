@@ -24,9 +24,7 @@ def diagnosis_figure(diagnosis: Diagnosis, *, fmax: float | None = None):
     speed wanders), kept by the diagnosis (``spectrum=True``).
     """
     if diagnosis.spectrum is None:
-        raise ParameterError(
-            f"{diagnosis.source}: diagnosed without spectrum=True; nothing to plot"
-        )
+        raise ParameterError(f"{diagnosis.path}: diagnosed without spectrum=True; nothing to plot")
     freqs, amp = diagnosis.spectrum
     f0 = diagnosis.speed_hz
     fmax = fmax or min(float(freqs[-1]), 6.5 * f0)
@@ -51,8 +49,8 @@ def diagnosis_figure(diagnosis: Diagnosis, *, fmax: float | None = None):
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("frequency (Hz)")
     fig.suptitle(
-        f"{diagnosis.source}: {diagnosis.verdict} ({diagnosis.meaning}), "
-        f"p = {diagnosis.probability:.2f}, {f0 * 60:.0f} rpm",
+        f"{diagnosis.path}: {diagnosis.verdict} ({diagnosis.meaning}), "
+        f"confidence {diagnosis.confidence:.2f}, {f0 * 60:.0f} rpm",
         fontsize=9,
     )
     fig.tight_layout()
@@ -61,20 +59,33 @@ def diagnosis_figure(diagnosis: Diagnosis, *, fmax: float | None = None):
 
 def diagnosis_lines(item: dict) -> list[str]:
     """The text of one diagnosis (its ``to_dict()`` form) for a terminal."""
-    agree = (
-        "physics agrees" if item["physics_agrees"] else f"physics reads {item['physics_verdict']}"
-    )
+    label = f" [labelled {item['label']}]" if item.get("label") else ""
     lines = [
-        f"{item['source']}: {item['verdict']} ({item['meaning']}), p = "
-        f"{item['probability']:.2f}, {item['rpm']:.0f} rpm, {agree}"
+        f"{item['path']}{label}: {item['verdict']} ({item['meaning']}), confidence "
+        f"{item['confidence']:.2f}, {item['rpm']:.0f} rpm ({item['rpm_source']})"
     ]
-    counts = Counter(s["label"] for s in item["segments"])
-    seg_len = item["segments"][0]["end_s"] - item["segments"][0]["start_s"]
+    model = item.get("model")
+    if model:
+        agree = (
+            "physics agrees"
+            if model["physics_agrees"]
+            else f"physics reads {model['physics_verdict']}"
+        )
+        counts = Counter(s["label"] for s in model["segments"])
+        seg_len = model["segments"][0]["end_s"] - model["segments"][0]["start_s"]
+        lines.append(
+            f"  model {model['name']}: {model['class']} (p = {model['probability']:.2f}), {agree}; "
+            f"{len(model['segments'])} segments of {seg_len:.2f} s: "
+            + ", ".join(f"{k} {v}" for k, v in counts.most_common())
+        )
+    elif item["faults"]:
+        lines.append("  faults found: " + ", ".join(item["faults"]))
+    sev = item["severity"]
     lines.append(
-        f"  {len(item['segments'])} segments of {seg_len:.2f} s: "
-        + ", ".join(f"{k} {v}" for k, v in counts.most_common())
+        f"  severity: {sev['velocity_rms_mm_s']:.2f} mm/s RMS at {sev['channel']}, zone "
+        f"{sev['zone']} ({sev['thresholds']})"
     )
-    lines += [f"  - {line}" for line in item["summary"]]
+    lines += [f"  - {line}" for line in item["summary"] if not line.startswith("velocity RMS")]
     if "plot" in item:
         lines.append(f"  plot: {item['plot']}")
     return lines
