@@ -96,10 +96,16 @@ class Diagnosis:
         return self.speed_hz * 60.0
 
     def evidence(self, per_kind: int | None = None) -> list[str]:
-        """The findings as sentences, strongest first (at most ``per_kind`` of each kind)."""
+        """The findings as sentences, strongest first (at most ``per_kind`` of each kind).
+
+        A statement reached by two rules (the physics' and the model's
+        reading of the same envelope) is said once.
+        """
         seen: dict[str, int] = {}
-        out = []
+        out: list[str] = []
         for f in self.findings:
+            if f.statement in out:
+                continue
             seen[f.kind] = seen.get(f.kind, 0) + 1
             if per_kind is None or seen[f.kind] <= per_kind:
                 out.append(f.statement)
