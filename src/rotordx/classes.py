@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "BEARING_FAULTS",
+    "FLEET_CLASSES",
     "KAMP_CLASSES",
     "KAMP_FAULTS",
     "MEANINGS",
@@ -35,6 +36,17 @@ KAMP_FAULTS: dict[str, frozenset[str]] = {
 #: Bearing faults by the part whose defect repeats at a defect frequency.
 BEARING_FAULTS: tuple[str, ...] = ("outer_race", "inner_race", "ball", "cage")
 
+#: Machine states of the simulated fleet (:mod:`rotordx.simulate.fleet`): one per snapshot.
+FLEET_CLASSES: tuple[str, ...] = (
+    NORMAL,
+    "unbalance",
+    "misalignment",
+    "looseness",
+    "bearing_outer_race",
+    "bearing_inner_race",
+    "bearing_ball",
+)
+
 #: What each known label means.
 MEANINGS: dict[str, str] = {
     NORMAL: "normal",
@@ -45,6 +57,12 @@ MEANINGS: dict[str, str] = {
     "inner_race": "inner-race defect",
     "ball": "ball defect",
     "cage": "cage defect",
+    "unbalance": "unbalance",
+    "misalignment": "misalignment",
+    "looseness": "mechanical looseness",
+    "bearing_outer_race": "bearing outer-race defect",
+    "bearing_inner_race": "bearing inner-race defect",
+    "bearing_ball": "bearing ball defect",
     "inconclusive": "no fault pattern stands out clearly",
 }
 
