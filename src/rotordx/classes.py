@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "BEARING_FAULTS",
+    "FLEET_CLASSES",
     "INCONCLUSIVE",
     "KAMP_CLASSES",
     "KAMP_FAULTS",
@@ -50,6 +51,9 @@ VERDICTS: tuple[str, ...] = (
     *(f"bearing_{part}" for part in BEARING_FAULTS),
     INCONCLUSIVE,
 )
+
+#: Machine states of the simulated fleet (:mod:`rotordx.simulate.fleet`): one per snapshot.
+FLEET_CLASSES: tuple[str, ...] = VERDICTS[:7]
 
 
 def bearing_verdict(part: str) -> str:

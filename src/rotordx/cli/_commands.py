@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rotordx.cli.data",
         "Simulate the 4-sensor rotor testbed and write a KAMP group (CSV).",
     ),
+    "simulate-fleet": (
+        "rotordx.cli.data",
+        "Simulate short snapshots of a fleet of machines with known faults (+ manifest).",
+    ),
     "preprocess": (
         "rotordx.cli.data",
         "Resample to one grid, smooth and min-max scale a KAMP group (the seed's steps).",

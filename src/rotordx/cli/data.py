@@ -1,21 +1,29 @@
-"""Data commands: ``simulate``, ``preprocess``, ``manifest cwru``."""
+"""Data commands: ``simulate``, ``simulate-fleet``, ``preprocess``, ``manifest cwru``."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from rotordx.cli._common import Force, NoCache, Seed, handle_errors
+from rotordx.classes import FLEET_CLASSES
+from rotordx.cli._common import Force, NoCache, Seed, handle_errors, parse_names
 from rotordx.data.preprocessed import preprocess_to_parquet
 from rotordx.data.seed import PreprocessConfig
 from rotordx.exceptions import ParameterError
 from rotordx.io.kamp import write_kamp_group
 from rotordx.io.manifest import read_manifest, write_cwru_manifest
 from rotordx.io.sources import KAMP, open_source
-from rotordx.simulate import TestbedConfig, simulate_testbed
+from rotordx.simulate import (
+    FleetConfig,
+    TestbedConfig,
+    fleet_machines,
+    simulate_testbed,
+    write_fleet,
+)
 
 app = typer.Typer()
 manifest_app = typer.Typer(
@@ -49,6 +57,70 @@ def simulate(
     )
     for p in write_kamp_group(out_dir, simulate_testbed(config, seed=seed), group=group):
         typer.echo(str(p))
+
+
+@app.command("simulate-fleet")
+@handle_errors
+def simulate_fleet_command(
+    out_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder to create: manifest.csv, machines.csv, truth.csv and a folder of "
+            "snapshots per machine."
+        ),
+    ],
+    machines: Annotated[int, typer.Option(help="Number of machines (M01, M02, …).")] = 6,
+    snapshots: Annotated[
+        int, typer.Option(help="Snapshots per machine; the machine states take turns.")
+    ] = 20,
+    seconds: Annotated[float, typer.Option(help="Length of a snapshot in seconds.")] = 0.5,
+    classes: Annotated[
+        str, typer.Option(help="Comma-separated machine states (default: all seven).")
+    ] = ",".join(FLEET_CLASSES),
+    format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    basic_manifest: Annotated[
+        bool,
+        typer.Option(
+            "--basic-manifest",
+            help="Write only the columns path,label,rate,channel,rpm,condition in the manifest "
+            "(without machine,bearing,units,direction).",
+        ),
+    ] = False,
+    seed: Seed = 0,
+    force: Force = False,
+) -> None:
+    """Simulate snapshots of a fleet of machines with known faults (CSV or Parquet + manifest)."""
+    config = FleetConfig(
+        machines=machines, snapshots=snapshots, seconds=seconds, classes=parse_names(classes)
+    )
+    start = time.perf_counter()
+    manifest = write_fleet(
+        out_dir,
+        config,
+        seed=seed,
+        format=format,
+        force=force,
+        manifest_columns="basic" if basic_manifest else "full",
+    )
+    took = time.perf_counter() - start
+    fleet = fleet_machines(config, seed=seed)
+    n_cls = len(config.classes)
+    counts = Counter(config.classes[j % n_cls] for j in range(config.snapshots))
+    typer.echo(
+        f"wrote {manifest}: {config.total} snapshots of {config.machines} machines, "
+        f"{config.seconds:g} s each, {format} (in {took:.1f} s)"
+    )
+    typer.echo("  " + ", ".join(f"{c} {counts[c] * config.machines}" for c in config.classes))
+    for m in fleet:
+        speed = f"{m.rpm:.0f} rpm ({'in the manifest' if m.speed_known else 'withheld'})"
+        typer.echo(
+            f"  {m.id}  {m.kind:<8}  {m.mains_hz:g} Hz mains  {speed:<26} {m.fs:>5} Hz  "
+            f"{m.units:<4}  bearing {m.bearing_name}"
+        )
+    typer.echo(
+        f"  also {manifest.parent / 'machines.csv'} (the machines) and "
+        f"{manifest.parent / 'truth.csv'} (every snapshot's true speed)"
+    )
 
 
 @app.command()
