@@ -197,6 +197,13 @@ def read_manifest(
             f"{path}: manifest is empty; expected a header row with the columns "
             f"{','.join(REQUIRED_COLUMNS)} (optional: {','.join(OPTIONAL_COLUMNS)})"
         )
+    broken = next((c for c in header if "\n" in c or "\r" in c), None)
+    if broken is not None:  # a quote left open: the message must stay on one line
+        raise DataError(
+            f"{path}: line {header_line}: column name {broken[:80]!r} spans several lines "
+            f"(an unclosed quote?); expected {','.join(REQUIRED_COLUMNS)} "
+            f"(optional: {','.join(OPTIONAL_COLUMNS)})"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise DataError(
@@ -318,12 +325,21 @@ def _select(rec: Recording, wanted: tuple[str, ...] | None, entry: ManifestEntry
 def _read_wav(entry: ManifestEntry) -> Recording:
     import scipy.io.wavfile
 
+    from rotordx.io.containers import check_wav
+
     path = entry.path
+    try:
+        check_wav(path)  # sizes that scipy would trust (allocate, divide by) are in the file
+    except DataError as exc:
+        raise DataError(f"{entry.where}: {exc}") from None
     try:
         rate, data = scipy.io.wavfile.read(path)
     except (ValueError, OSError, EOFError, TypeError, KeyError, IndexError) as exc:
         raise DataError(f"{entry.where}: {path}: not a readable WAV file ({exc})") from None
     data = np.asarray(data)
+    if data.ndim == 0 or data.shape[0] < 2:  # (before the reshape, which fails on no samples)
+        n = data.shape[0] if data.ndim else 0
+        raise DataError(f"{entry.where}: {path}: WAV file holds {n} sample(s)")
     if data.dtype == np.uint8:
         x = (data.astype(np.float64) - 128.0) / 128.0
     elif np.issubdtype(data.dtype, np.integer):

@@ -177,6 +177,9 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
         raise DataError(f"{path}: file not found")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
+        from rotordx.io.containers import check_parquet
+
+        check_parquet(path)  # magic at both ends, a footer inside the file
         try:
             table = pq.read_table(path)
         except (pa.ArrowException, OSError, ValueError) as exc:
