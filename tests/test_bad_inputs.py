@@ -9,7 +9,10 @@ The corpus is generated into ``tmp_path``; docs/inputs.md lists what is rejected
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +128,33 @@ def test_quick_fuzz_finds_nothing(tmp_path):
     assert sum(o["accepted"] for o in report.outcomes.values()) > 0
     lines = [f"{f.reader}: {f.kind} at {f.where}: {f.message} ({f.how})" for f in report.findings]
     assert not lines, "\n".join(lines)
+
+
+def _pool_job(task: dict) -> dict:
+    """A job for the worker-pool test: crash, hang, exhaust memory, or answer."""
+    if task["what"] == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if task["what"] == "hang":
+        time.sleep(60)
+    if task["what"] == "memory":
+        bytearray(4 * 2**30)
+    return {"outcome": f"ok {os.getpid()}"}
+
+
+def test_worker_pool_turns_crashes_hangs_and_memory_into_answers(tmp_path):
+    """What killed the in-process fuzzer (a SIGSEGV in scipy) is an answer of the pool;
+    the dead or killed worker is replaced and the next input still runs."""
+    fz = _fuzzer()
+    whats = ["ok", "segv", "ok", "hang", "memory", "ok"]
+    tasks = [{"i": i, "what": w} for i, w in enumerate(whats)]
+    with fz.WorkerPool(_pool_job, jobs=2, timeout=2.0, memory_mb=256, logs=tmp_path) as pool:
+        answers = {t["i"]: a for t, a in pool.run(tasks)}
+    assert sorted(answers) == list(range(len(whats)))
+    assert answers[1]["death"][0] == "signal SIGSEGV"
+    assert answers[1]["death"][1] == "test_bad_inputs.py:" + str(
+        _pool_job.__code__.co_firstlineno + 3
+    )  # faulthandler's frame
+    assert answers[3]["death"][0] == "hang (over 2 s)"
+    assert answers[4]["memory"] is True
+    for i in (0, 2, 5):
+        assert answers[i]["outcome"].startswith("ok "), answers[i]
