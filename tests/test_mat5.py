@@ -18,55 +18,19 @@ import pytest
 import scipy.io
 import scipy.sparse
 
+from badinputs import mat5_compressed as compressed
+from badinputs import mat5_element as element
+from badinputs import mat5_header as header
+from badinputs import mat5_matrix as matrix
 from rotordx.exceptions import DataError
 from rotordx.io import _limits
 from rotordx.io.mat5 import parse_mat, read_mat
 
-# -- a minimal MAT-5 writer (either byte order) -------------------------------------------
-
-
-def header(order: str = "<", version: int = 0x0100, text: bytes = b"MATLAB 5.0 MAT-file") -> bytes:
-    return (
-        text.ljust(116)
-        + bytes(8)
-        + struct.pack(order + "H", version)
-        + (b"IM" if order == "<" else b"MI")
-    )
-
-
-def element(order: str, mtype: int, payload: bytes, *, small: bool = False) -> bytes:
-    """A data element, padded to 8 bytes (small format: at most 4 bytes of payload)."""
-    if small:
-        assert len(payload) <= 4
-        return struct.pack(order + "I", (len(payload) << 16) | mtype) + payload.ljust(4, b"\0")
-    return struct.pack(order + "II", mtype, len(payload)) + payload + bytes(-len(payload) % 8)
-
-
-def matrix(
-    order: str,
-    cls: int,
-    dims: tuple[int, ...],
-    name: bytes,
-    parts: list[bytes],
-    *,
-    flags: int = 0,
-    small_name: bool = False,
-) -> bytes:
-    """An miMATRIX element: flags, dimensions, name, then ``parts`` (whole elements)."""
-    body = element(order, 6, struct.pack(order + "II", cls | flags, 0))
-    body += element(order, 5, struct.pack(f"{order}{len(dims)}i", *dims))
-    body += element(order, 1, name, small=small_name and len(name) <= 4)
-    body += b"".join(parts)
-    return struct.pack(order + "II", 14, len(body)) + body
+# -- a minimal MAT-5 writer (either byte order): tests/badinputs.py -------------------------
 
 
 def doubles(order: str, values, mtype: int = 9, code: str = "f8") -> bytes:
     return element(order, mtype, np.asarray(values, dtype=order + code).tobytes())
-
-
-def compressed(order: str, inner: bytes) -> bytes:
-    body = zlib.compress(inner)
-    return struct.pack(order + "II", 15, len(body)) + body
 
 
 def mat_file(order: str, *variables: bytes) -> bytes:
