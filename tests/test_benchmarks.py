@@ -32,6 +32,7 @@ STAGES = {
         "vs eager",
         "max |Δp|",
     ],
+    "read": ["data", "reader", "median s", "MB/s", "vs native", "note"],
     "scaling": [
         "task",
         "length",
@@ -91,3 +92,14 @@ def test_preprocess_stage_checks_the_arrays(quick_results):
     (data,) = [s["data"] for t, s in raw["sections"].items() if t.startswith("Load")]
     assert data["max_abs_diff_vs_seed"] <= 1e-9
     assert data["help_imports_torch"] is False
+
+
+def test_read_stage_compares_with_the_native_readers(quick_results):
+    raw = json.loads(quick_results.with_suffix(".json").read_text())
+    (section,) = [s for t, s in raw["sections"].items() if t.startswith("Reading binary")]
+    mats = [v for v in section["data"].values() if "files" in v]
+    assert len(mats) == 2  # plain and compressed (v7)
+    for v in mats:
+        assert v["identical"] is True  # read_mat's arrays are loadmat's, byte for byte
+        assert v["scipy_s"] > 0 and v["read_mat_s"] > 0
+    assert section["data"]["wav"]["checked_s"] > 0 and section["data"]["parquet"]["arrow_s"] > 0
