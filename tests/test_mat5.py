@@ -196,7 +196,8 @@ def _fails(data: bytes, *fragments: str) -> str:
 
 def test_not_mat5_files(tmp_path):
     _fails(b"", "not a readable MATLAB v5 .mat file", "truncated", "0 bytes")
-    _fails(b"time,a,b\n0,1,2\n" * 20, "expected the endian indicator 'IM' or 'MI'")
+    _fails(b"time,a,b\n0,1,2\n" * 20, "are b',b'; expected the endian indicator 'IM' or 'MI'")
+    _fails(bytearray(b"time,a,b\n0,1,2\n" * 20), "are b',b'; expected the endian indicator")
     _fails(header(version=0x0200), "a MATLAB v7.3 (HDF5) .mat file", "expected MATLAB v5/v7")
     _fails(header(version=0x0101), "version 0x0101")
     p = tmp_path / "v4.mat"

@@ -525,7 +525,7 @@ def parse_mat(data: bytes | bytearray, source: str = "<bytes>") -> dict[str, Any
             f"{prefix}: truncated or another format: {len(data)} bytes; expected a "
             f"{_HEADER}-byte header and variables"
         )
-    indicator = data[126:128]
+    indicator = bytes(data[126:128])
     if indicator not in (b"IM", b"MI"):
         raise DataError(
             f"{prefix}: bytes 126-127 are {indicator!r}; expected the endian indicator "
