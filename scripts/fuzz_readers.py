@@ -496,28 +496,31 @@ def _put(b: bytearray, pos: int, fmt: str, value: int) -> None:
         struct.pack_into(fmt, b, pos, value & ((1 << (8 * struct.calcsize(fmt))) - 1))
 
 
-def _mat_layout(data: bytes, start: int = 128) -> list[tuple[str, int, int]]:
-    """``(role, tag offset, end of the enclosing element)`` of the elements of a valid
-    little-endian MAT-5 file (or of a decompressed matrix element, ``start=0``).
+def _mat_layout(data: bytes, start: int = 128) -> list[tuple[str, int, int, tuple[int, ...]]]:
+    """``(role, tag offset, end of the enclosing element, offsets of the enclosing matrix
+    tags)`` of the elements of a valid little-endian MAT-5 file (or of a decompressed matrix
+    element, ``start=0``).
 
     Roles: ``matrix`` and ``compressed`` (top level), ``flags``, ``dims``, ``name``,
     ``fieldlen``, ``fieldnames``, ``data``, ``child`` (a cell / struct element).
     """
-    out: list[tuple[str, int, int]] = []
+    out: list[tuple[str, int, int, tuple[int, ...]]] = []
     pos = start
     while pos + 8 <= len(data):
         t, n = struct.unpack_from("<II", data, pos)
         end = min(pos + 8 + n, len(data))
         if t == 15:
-            out.append(("compressed", pos, end))
+            out.append(("compressed", pos, end, ()))
         else:
-            out.append(("matrix", pos, end))
-            _walk_matrix(data, pos + 8, end, out, 0)
+            out.append(("matrix", pos, end, ()))
+            _walk_matrix(data, pos + 8, end, out, 0, (pos,))
         pos = end
     return out
 
 
-def _walk_matrix(data: bytes, pos: int, end: int, out: list, depth: int) -> None:
+def _walk_matrix(
+    data: bytes, pos: int, end: int, out: list, depth: int, parents: tuple[int, ...]
+) -> None:
     k, cls = 0, -1
     while pos + 8 <= end and depth < 12:
         (w,) = struct.unpack_from("<I", data, pos)
@@ -534,12 +537,75 @@ def _walk_matrix(data: bytes, pos: int, end: int, out: list, depth: int) -> None
             role = "child"
         else:
             role = "data"
-        out.append((role, pos, end))
+        out.append((role, pos, end, parents))
         if role == "flags" and pos + 9 <= len(data):
             cls = data[pos + 8]
         if role == "child" and t == 14:
-            _walk_matrix(data, pos + 8, min(pos + 8 + n, end), out, depth + 1)
+            _walk_matrix(data, pos + 8, min(pos + 8 + n, end), out, depth + 1, (*parents, pos))
         pos, k = nxt, k + 1
+
+
+def _span(b: bytes, pos: int) -> int:
+    """End (padded) of the element whose tag is at ``pos``."""
+    (w,) = struct.unpack_from("<I", b, pos)
+    if w >> 16:
+        return pos + 8
+    n = struct.unpack_from("<I", b, pos + 4)[0]
+    return min(pos + 8 + n + (-n % 8), len(b))
+
+
+def _rewrite(
+    b: bytearray, role: str, pos: int, parents: tuple[int, ...], rng: random.Random
+) -> tuple[bytes, str]:
+    """Replace the element at ``pos`` by another of another length (new dimensions, data,
+    name, field names; a cell or field dropped or repeated), and fix the sizes of the
+    enclosing matrices so that the file still parses as far as the change."""
+    stop = _span(b, pos)
+    (w,) = struct.unpack_from("<I", b, pos)
+    mtype = w & 0xFFFF if w >> 16 else w
+    if role == "dims":
+        dims = [rng.choice((0, 0, 1, 1, 2, 3, 4, 7, 1000, 2**16, 2**31 - 1)) for _ in range(9)]
+        dims = dims[: rng.choice((0, 1, 2, 2, 2, 3, 4, 5, 9))]
+        payload, what = struct.pack(f"<{len(dims)}i", *dims), f"dims -> {dims}"
+        mtype = 5
+    elif role == "data":
+        old = struct.unpack_from("<I", b, pos + 4)[0] if not w >> 16 else w >> 16
+        size = rng.choice((0, 1, 3, 4, 8, max(old - 8, 0), old + 8, min(2 * old, 65536)))
+        mtype = rng.choice((mtype, mtype, rng.choice((1, 2, 4, 7, 9, 16, 17, 18))))
+        payload, what = bytes(rng.randrange(256) for _ in range(size)), f"data -> {size} bytes"
+        what += f" of type {mtype}"
+    elif role == "name":
+        payload = rng.choice((b"", b"x", b"a" * 70, b"X105_DE_time\0\0", b"\xff\xfe\x00name"))
+        what = f"name -> {payload!r}"
+    elif role == "fieldnames":
+        names = rng.choice(([], [b"a"], [b"a", b"a"], [b"a", b"b", b"c"], [b"\xff"]))
+        payload = b"".join(n.ljust(32, b"\0") for n in names)
+        what = f"field names -> {names}"
+    elif role == "child":
+        piece = bytes(b[pos:stop])
+        if rng.random() < 0.5:
+            new = bytes(b[:pos]) + bytes(b[stop:])
+            what = f"child at {pos} dropped"
+        else:
+            new = bytes(b[:stop]) + piece + bytes(b[stop:])
+            what = f"child at {pos} repeated"
+        return _fix_sizes(new, parents, len(new) - len(b)), what
+    else:
+        return bytes(b), _mutate_field(b, role, pos, len(b), rng)
+    elem = struct.pack("<II", mtype, len(payload)) + payload + bytes(-len(payload) % 8)
+    new = bytes(b[:pos]) + elem + bytes(b[stop:])
+    return _fix_sizes(new, parents, len(new) - len(b)), what
+
+
+def _fix_sizes(data: bytes, parents: tuple[int, ...], delta: int) -> bytes:
+    b = bytearray(data)
+    for p in parents:
+        n = struct.unpack_from("<I", b, p + 4)[0]
+        _put(b, p + 4, "<I", max(n + delta, 0))
+    return bytes(b)
+
+
+_REWRITABLE = ("dims", "data", "name", "fieldnames", "child")
 
 
 def _mutate_tag(b: bytearray, pos: int, end: int, rng: random.Random) -> str:
@@ -669,8 +735,13 @@ def _mutate_compressed(b: bytearray, pos: int, end: int, rng: random.Random) -> 
                 fields = _mat_layout(bytes(inner), 0)
                 if not fields:
                     return bytes(b), "compressed: nothing inside"
-                role, p, e = rng.choice(fields)
-                what = "inside compressed: " + _mutate_field(inner, role, p, e, rng)
+                role, p, e, parents = rng.choice(fields)
+                if role in _REWRITABLE and rng.random() < 0.4:
+                    changed, what = _rewrite(inner, role, p, parents, rng)
+                    inner = bytearray(changed)
+                else:
+                    what = _mutate_field(inner, role, p, e, rng)
+                what = "inside compressed: " + what
                 body = _deflate(bytes(inner), rng)
             return bytes(b[:pos]) + struct.pack("<II", 15, len(body)) + body + bytes(b[end:]), what
     if op == "flip":
@@ -722,9 +793,11 @@ def _mutate_mat(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         else:
             b[0:4] = bytes(4)
         return bytes(b), f"header: {what}"
-    role, pos, end = rng.choice(fields)
+    role, pos, end, parents = rng.choice(fields)
     if role == "compressed":
         return _mutate_compressed(b, pos, end, rng)
+    if role in _REWRITABLE and rng.random() < 0.4:
+        return _rewrite(b, role, pos, parents, rng)
     if role == "matrix" and rng.random() < 0.3:
         op = rng.choice(("zero", "swap_order", "duplicate"))
         if op == "zero":

@@ -121,6 +121,9 @@ _CLASS_NAMES = {
 _COMPLEX_FLAG, _LOGICAL_FLAG = 0x800, 0x200
 _HEADER = 128
 _SUPPORTED = "a numeric, logical, char, cell or struct array"
+#: Bound on the product of the non-zero dimensions: numpy refuses shapes whose size times
+#: item size overflows int64, even for an empty array such as 0 x 2^31 x 2^31.
+_MAX_SPAN = 2**56
 
 
 def _mi(code: int) -> str:
@@ -316,6 +319,12 @@ class _Parser:
             self.where = f"{self.where} {shown}"
         count = math.prod(dims)
         shape = "x".join(map(str, dims))
+        span = math.prod(max(d, 1) for d in dims)
+        if span >= _MAX_SPAN:  # numpy cannot even make an empty array of that shape
+            raise self.fail(
+                f"dimensions {shape}: the non-zero ones multiply to {span}; expected less "
+                "than 2**56"
+            )
         if cls in _CLASS_DTYPES:
             return name, self.numeric(buf, pos, end, cls, flags, dims, count, shape)
         if cls == _CHAR:
@@ -415,7 +424,7 @@ class _Parser:
             )
         if len(dims) == 2 and dims[0] <= 1:
             return text
-        if dims[-1] == 0:
+        if count == 0:
             return np.zeros(dims[:-1], dtype="U1")
         chars = np.array([text]).view("U1").reshape(dims, order="F")
         rows = np.ascontiguousarray(chars).view(f"U{dims[-1]}")
