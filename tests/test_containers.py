@@ -47,6 +47,11 @@ def _read(path):
 def test_valid_wavs_pass_and_read_as_before(tmp_path):
     for p in _valid_wavs(tmp_path):
         check_wav(p)
+        _read(p)
+        data = p.read_bytes() + b"da"  # an incomplete chunk ID at the end: skipped
+        p.write_bytes(_patched(data, 4, "<I", len(data) - 8))
+        check_wav(p)
+        _read(p)
         rec = _read(p)
         rate, data = scipy.io.wavfile.read(p)
         assert rec.fs == rate and rec.signals.shape[1] == data.shape[0], p.name
@@ -81,6 +86,14 @@ def _patched(data: bytes, pos: int, fmt: str, value: int) -> bytes:
         (lambda d: d[:12] + d[36:] + d[12:36], "'data' chunk at byte 12 before any 'fmt ' chunk"),
         (lambda d: _patched(d, 4, "<I", 20), "no 'data' chunk within the RIFF size"),
         (lambda d: d[:36], "no 'data' chunk"),
+        (  # a stray chunk header after the data, within the RIFF size (found by the fuzzer)
+            lambda d: _patched(d + b"data\x01\x02", 4, "<I", len(d) - 2),
+            "truncated chunk header at byte 844 (6 of 8 bytes)",
+        ),
+        (
+            lambda d: _patched(d + b"LIST", 4, "<I", len(d) - 4),
+            "truncated chunk header at byte 844 (4 of 8 bytes)",
+        ),
         (
             lambda d: (
                 b"RF64"

@@ -89,7 +89,7 @@ def _walk_wav(fh, size: int, prefix: str) -> None:
     while pos < min(end, size):
         header = _read_at(fh, pos, 8)
         if len(header) < 8:
-            if have_data:  # scipy ignores a stray tail after the data
+            if have_data and len(header) < 4:  # scipy skips an incomplete chunk ID at the end
                 break
             raise DataError(
                 f"{prefix}: truncated chunk header at byte {pos} ({len(header)} of 8 bytes)"
