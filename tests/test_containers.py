@@ -183,3 +183,79 @@ def test_valid_parquet_passes(tmp_path):
     p = tmp_path / "ok.parquet"
     p.write_bytes(_parquet(tmp_path))
     check_parquet(p)
+
+
+def _zigzag_varint(v: int) -> bytes:
+    z, out = (v << 1) ^ (v >> 63), bytearray()
+    while True:
+        byte, z = z & 0x7F, z >> 7
+        out.append(byte | (0x80 if z else 0))
+        if not z:
+            return bytes(out)
+
+
+def _lying_row_group(tmp_path, rows: int = 2**34):
+    """A valid Parquet file whose row group claims ``rows`` rows (its footer edited; the
+    kind of file the fuzzer found pyarrow allocating gigabytes for)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "lying.parquet"
+    pq.write_table(pa.table({"a": np.arange(300.0), "b": np.ones(300)}), p)
+    data = p.read_bytes()
+    n = struct.unpack_from("<I", data, len(data) - 8)[0]
+    footer = data[-8 - n : -8]
+    # RowGroup fields 2 (total_byte_size) and 3 (num_rows), compact protocol: header 0x16
+    # (i64, field delta 1), zigzag varint
+    size = _zigzag_varint(pq.ParquetFile(p).metadata.row_group(0).total_byte_size)
+    old = b"\x16" + size + b"\x16" + _zigzag_varint(300)
+    assert footer.count(old) == 1
+    footer = footer.replace(old, b"\x16" + size + b"\x16" + _zigzag_varint(rows))
+    p.write_bytes(data[: -8 - n] + footer + struct.pack("<I", len(footer)) + b"PAR1")
+    return p
+
+
+def test_parquet_is_read_in_a_child_process(tmp_path):
+    import pyarrow.parquet as pq
+
+    from rotordx.io.containers import read_parquet_isolated
+
+    p = tmp_path / "ok.parquet"
+    p.write_bytes(_parquet(tmp_path))
+    assert read_parquet_isolated(p).equals(pq.read_table(p))
+
+
+def test_parquet_memory_blowup_is_a_data_error(tmp_path):
+    """pyarrow sizes its buffers by the claimed row count: in the child, under the memory
+    limit, that is a DataError (in this process it would take gigabytes)."""
+    import resource
+
+    from rotordx.io import read_channels
+    from rotordx.io.containers import read_parquet_isolated
+
+    p = _lying_row_group(tmp_path)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(DataError) as info:
+        read_parquet_isolated(p, memory=512 * 2**20)
+    assert "lying.parquet: not a readable Parquet file" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB
+    with pytest.raises(DataError, match=r"lying\.parquet: not a readable Parquet file"):
+        read_channels(p, rate=100.0)
+
+
+def test_parquet_child_crash_and_timeout_are_data_errors(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from rotordx.io import containers
+
+    p = tmp_path / "ok.parquet"
+    p.write_bytes(_parquet(tmp_path))
+    with pytest.raises(DataError, match=r"ok\.parquet: .*reading it took longer than 0\.001 s"):
+        containers.read_parquet_isolated(p, timeout=0.001)
+    monkeypatch.setattr(
+        containers, "_parquet_child", lambda *a: os.kill(os.getpid(), signal.SIGSEGV)
+    )
+    with pytest.raises(DataError, match=r"the Parquet reader crashed \(killed by signal SIGSEGV\)"):
+        containers.read_parquet_isolated(p)

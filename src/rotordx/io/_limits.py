@@ -26,6 +26,8 @@ __all__ = [
     "MAX_MAT_DECOMPRESSED",
     "MAX_MAT_DEPTH",
     "MAX_MAT_NDIM",
+    "MAX_PARQUET_MEMORY",
+    "PARQUET_TIMEOUT",
     "first_too_large",
 ]
 
@@ -56,3 +58,10 @@ MAX_MAT_CELLS = 2**20
 MAX_MAT_DEPTH = 32
 #: Most dimensions of one array.
 MAX_MAT_NDIM = 32
+
+# -- Parquet files (rotordx.io.containers.read_parquet_isolated) -------------------------------
+#: Most address space (bytes) the child process reading one Parquet file may add: pyarrow
+#: allocates what a crafted footer claims (an 8 KB file made it use about 4 GB).
+MAX_PARQUET_MEMORY = 2 * 2**30
+#: Seconds the child process may take to read one Parquet file.
+PARQUET_TIMEOUT = 120.0

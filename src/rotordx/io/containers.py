@@ -7,21 +7,30 @@ only the chunk headers (or the Parquet footer) and raise a
 :class:`~rotordx.exceptions.DataError` naming the file unless every size the parser
 will trust lies inside the file (``docs/inputs.md``, "Untrusted binary files").
 
+pyarrow can also be made to allocate gigabytes by a small file whose footer lies (a row
+group claiming 1.7e10 rows), so :func:`read_parquet_isolated` reads Parquet in a forked
+child process with an address-space limit and a timeout.
+
 Functions
 ---------
     check_wav
     check_parquet
+    read_parquet_isolated
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
+import selectors
+import signal
 import struct
 from pathlib import Path
 
 from rotordx.exceptions import DataError
 
-__all__ = ["check_parquet", "check_wav"]
+__all__ = ["check_parquet", "check_wav", "read_parquet_isolated"]
 
 #: WAV format tags scipy reads: PCM, IEEE float, WAVE_FORMAT_EXTENSIBLE.
 _WAV_FORMATS = {1: "PCM", 3: "IEEE float", 0xFFFE: "extensible"}
@@ -195,3 +204,144 @@ def check_parquet(path: str | os.PathLike[str]) -> None:
             f"{prefix} (truncated or another format?): the footer length {footer} does not "
             f"fit the file ({size} bytes); expected 1 to {size - 12}"
         )
+
+
+def _vm_size() -> int:
+    """This process's address-space size in bytes (0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _parquet_child(path: Path, out, memory: int) -> None:
+    """In the forked child: read ``path`` under an address-space limit and write to the
+    file ``out`` ``b"T"`` and the table as an Arrow IPC stream, or ``b"M"`` (out of
+    memory) / ``b"E"`` and the error's first line."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if memory > 0:
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = _vm_size() + memory
+            if hard != resource.RLIM_INFINITY:
+                limit = min(limit, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+        table = pq.read_table(str(path))  # (a str: a Path goes through pyarrow.dataset)
+        out.write(b"T")
+        with pa.ipc.new_stream(out, table.schema) as writer:
+            writer.write_table(table)
+    except MemoryError as exc:  # (ArrowMemoryError included)
+        out.seek(0)
+        out.truncate()
+        out.write(b"M" + _first_line(exc).encode("utf-8", "replace"))
+    except Exception as exc:
+        out.seek(0)
+        out.truncate()
+        out.write(b"E" + _first_line(exc).encode("utf-8", "replace"))
+    out.flush()
+
+
+def _scratch():
+    """An anonymous file the child writes the table to (memory-backed where possible)."""
+    if hasattr(os, "memfd_create"):
+        return os.fdopen(os.memfd_create("rotordx-parquet"), "w+b")
+    import tempfile
+
+    return tempfile.TemporaryFile()
+
+
+def read_parquet_isolated(
+    path: str | os.PathLike[str],
+    *,
+    memory: int | None = None,
+    timeout: float | None = None,
+):
+    """``pyarrow.parquet.read_table(path)`` in a forked child process.
+
+    pyarrow trusts sizes in the Parquet footer: a row group that claims 1.7e10 rows in an
+    8 KB file makes it use about 4 GB (found by fuzzing, docs/inputs.md). The child runs
+    under ``RLIMIT_AS`` (its address space at the fork plus ``memory`` bytes, default
+    :data:`~rotordx.io._limits.MAX_PARQUET_MEMORY`) and is killed after ``timeout``
+    seconds (default :data:`~rotordx.io._limits.PARQUET_TIMEOUT`). It writes the table
+    as an Arrow IPC stream to an anonymous memory file, which the parent maps (no copy).
+    Where ``os.fork`` is missing, the file is read in-process.
+
+    Returns
+    -------
+    pyarrow.Table
+
+    Raises
+    ------
+    DataError
+        pyarrow refused the file, needed more memory than the limit, crashed (a signal)
+        or ran past the timeout; the message names the file.
+    """
+    import mmap
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from rotordx.io import _limits
+
+    path = Path(path)
+    memory = _limits.MAX_PARQUET_MEMORY if memory is None else memory
+    timeout = _limits.PARQUET_TIMEOUT if timeout is None else timeout
+    prefix = f"{path}: not a readable Parquet file"
+    if not hasattr(os, "fork"):
+        try:
+            return pq.read_table(path)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            raise DataError(f"{prefix} (truncated or another format?): {_first_line(exc)}") from exc
+    with _scratch() as out:
+        done_r, done_w = os.pipe()  # EOF on done_r once the child has exited
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            try:
+                os.close(done_r)
+                _parquet_child(path, out, memory)
+            finally:
+                os._exit(0)
+        os.close(done_w)
+        try:
+            with selectors.DefaultSelector() as sel:
+                sel.register(done_r, selectors.EVENT_READ)
+                finished = bool(sel.select(timeout))
+        finally:
+            os.close(done_r)
+            if not finished:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+        if not finished:
+            raise DataError(f"{prefix}: reading it took longer than {timeout:g} s")
+        size = os.fstat(out.fileno()).st_size
+        if os.WIFSIGNALED(status) or size == 0:
+            how = (
+                f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
+                if os.WIFSIGNALED(status)
+                else f"exit status {os.WEXITSTATUS(status)}"
+            )
+            raise DataError(f"{prefix}: the Parquet reader crashed ({how})")
+        data = mmap.mmap(out.fileno(), size, prot=mmap.PROT_READ)
+    kind = data[:1]
+    if kind == b"T":
+        return pa.ipc.open_stream(pa.py_buffer(data)[1:]).read_all()
+    reason = data[1:].decode("utf-8", "replace")
+    data.close()
+    if kind == b"M":
+        raise DataError(
+            f"{prefix}: reading it needs more than {memory} bytes of memory "
+            f"(corrupt or crafted sizes?): {reason}"
+        )
+    raise DataError(f"{prefix} (truncated or another format?): {reason}")

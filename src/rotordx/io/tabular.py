@@ -169,24 +169,16 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
         strictly increasing or uneven. The message names the file, the line
         (CSV; the header is line 1) or row (Parquet; 1-based) and the column.
     """
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        from rotordx.io.containers import check_parquet
+        from rotordx.io.containers import check_parquet, read_parquet_isolated
 
         check_parquet(path)  # magic at both ends, a footer inside the file
-        try:
-            table = pq.read_table(path)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            raise DataError(
-                f"{path}: not a readable Parquet file (truncated or another format?): {reason}"
-            ) from exc
+        # pyarrow in a child process with memory and time limits: DataError on any failure
+        table = read_parquet_isolated(path)
         header, start = False, 1
 
         def where(i: int) -> str:
