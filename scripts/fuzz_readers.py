@@ -1147,18 +1147,43 @@ def _limit_memory(memory_mb: float) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
+def _peak_rss_kib() -> int:
+    """High-water resident memory (KiB) of this process and of its waited-for children
+    (the child that reads a Parquet file)."""
+    return max(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+    )
+
+
 def _job(task: dict) -> dict:
-    """What a worker does with one task: read the input, return outcome and finding."""
+    """What a worker does with one task: read the input, return outcome and finding.
+
+    A peak resident memory above ``task["rss_mib"]`` while reading is a finding even when
+    the reader ended with a DataError (a native parser may have caught its own
+    MemoryError); the worker is then replaced, so that the next input starts from a low
+    high-water mark. The library's Parquet child gets half of ``task["memory_mb"]``.
+    """
     import warnings
 
+    from rotordx.io import _limits
+
+    if "memory_mb" in task:
+        _limits.MAX_PARQUET_MEMORY = int(task["memory_mb"] * 2**20 / 2)
+    before = _peak_rss_kib()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         outcome, finding, message = run_one(
             task["reader"], Path(task["target"]), task["options"], slow=task["slow"]
         )
+    peak = _peak_rss_kib()
+    over = "rss_mib" in task and peak > before and peak > task["rss_mib"] * 1024
+    if over and finding is None:
+        finding = Finding(task["reader"], "memory", f"peak RSS {peak // 1024} MiB", "rss", [])
     return {
         "outcome": outcome,
         "message": message,
+        "recycle": over,
         "finding": None
         if finding is None
         else {"kind": finding.kind, "message": finding.message, "where": finding.where},
@@ -1332,7 +1357,7 @@ class WorkerPool:
                     if answer is not None:
                         task, w.task = w.task, None
                         sel.unregister(w.sock)
-                        if w.done >= self.recycle:  # a fresh process now and then
+                        if w.done >= self.recycle or answer.get("recycle"):  # a fresh one
                             w.kill()
                             self.workers.remove(w)
                         yield task, answer
@@ -1535,11 +1560,12 @@ def fuzz(
     jobs: int = 1,
     timeout: float = 20.0,
     memory_mb: float = 1024.0,
+    rss_mb: float = 1536.0,
 ) -> Report:
     """Feed mutated inputs to ``readers`` in turn until ``seconds`` pass or every reader has
     had ``examples`` inputs (whichever comes first), each read in a worker process of a
-    :class:`WorkerPool` (``jobs`` workers, ``timeout`` s and ``memory_mb`` MiB per input).
-    Findings are copied to ``out``."""
+    :class:`WorkerPool` (``jobs`` workers, ``timeout`` s and ``memory_mb`` MiB per input;
+    a peak RSS above ``rss_mb`` MiB is a finding). Findings are copied to ``out``."""
     import warnings
 
     if seconds is None and examples is None:
@@ -1573,6 +1599,8 @@ def fuzz(
                 "target": str(target),
                 "options": info["options"],
                 "slow": slow,
+                "memory_mb": memory_mb,
+                "rss_mib": rss_mb,
             }
 
     try:
@@ -1707,6 +1735,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds before a worker is killed")
     ap.add_argument("--memory", type=float, default=1024.0, help="MiB a worker may add (RLIMIT_AS)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes")
+    ap.add_argument("--rss", type=float, default=1536.0, help="peak RSS (MiB) that counts")
     ap.add_argument("--replay", type=Path, help="re-run one saved finding")
     ap.add_argument("--minimize", type=Path, help="shrink the input of one saved crash")
     args = ap.parse_args(argv)
@@ -1732,6 +1761,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         memory_mb=args.memory,
+        rss_mb=args.rss,
     )
     print_report(report)
     return 1 if report.findings else 0
