@@ -949,8 +949,9 @@ CASES: tuple[Case, ...] = (
 # code of a numeric data element without checking it: a code that is not a MAT-5 numeric
 # type (0, 8, 10, 11, 15, 19, 65535, 2057…) gives SIGSEGV, SIGBUS or a ZeroDivisionError
 # (docs/inputs.md). rotordx reads .mat files with rotordx.io.mat5, which checks every code and
-# size. Each crasher below must give a one-line DataError on every route: read_cwru, a
-# manifest (read_manifest + load_entry), `rotordx evaluate` and `rotordx diagnose`.
+# size (the last rows make scipy ask for gigabytes). Each crasher below must give a one-line
+# DataError on every route: read_cwru, a manifest (read_manifest + load_entry),
+# `rotordx evaluate` and `rotordx diagnose`.
 
 
 def mat5_header(order: str = "<", version: int = 0x0100) -> bytes:
@@ -1018,6 +1019,26 @@ def _complex_bad_imaginary(root: Path) -> bytes:
     """A complex column whose imaginary part has type code 0."""
     parts = [mat5_element("<", 9, np.zeros(4).tobytes()), mat5_element("<", 0, bytes(32))]
     m = mat5_matrix("<", 6, (4, 1), b"X105_DE_time", parts, flags=0x800)
+    return mat5_header() + m
+
+
+def _huge_container(cls: int, dims: tuple[int, ...]) -> Callable[[Path], bytes]:
+    """A cell (1) or struct (2) array of ``dims`` elements and no data: scipy allocates the
+    object array first (gigabytes to terabytes)."""
+
+    def content(root: Path) -> bytes:
+        parts = []
+        if cls == 2:  # one field, "a"
+            parts = [mat5_element("<", 5, struct.pack("<i", 8), small=True)]
+            parts.append(mat5_element("<", 1, b"a".ljust(8, b"\0")))
+        return mat5_header() + mat5_matrix("<", cls, dims, b"X105_DE_time", parts)
+
+    return content
+
+
+def _lying_data_size(root: Path) -> bytes:
+    """A column whose data element claims 4 GiB (the file has 8 bytes)."""
+    m = mat5_matrix("<", 6, (1, 1), b"X105_DE_time", [struct.pack("<II", 9, 0xFFFFFFF0) + bytes(8)])
     return mat5_header() + m
 
 
@@ -1108,6 +1129,24 @@ CRASHERS: tuple[Crasher, ...] = (
         _complex_bad_imaginary,
         (_MAT, "imaginary part", "unknown (type 0)"),
         "SIGSEGV or SIGBUS",
+    ),
+    Crasher(
+        "cell_array_2147483647x3",
+        _huge_container(1, (2**31 - 1, 3)),
+        (_MAT, "cell array of 6442450941 elements", "the limit is 1048576"),
+        "asks for 48 GiB: MemoryError under a memory limit (found by the fuzzer)",
+    ),
+    Crasher(
+        "struct_array_65536x65536x7x3",
+        _huge_container(2, (65536, 65536, 7, 3)),
+        (_MAT, "struct array of 90194313216 elements", "the limit is 1048576"),
+        "asks for 672 GiB: MemoryError under a memory limit (found by the fuzzer)",
+    ),
+    Crasher(
+        "data_claims_4GiB",
+        _lying_data_size,
+        (_MAT, "real part", "claims 4294967280 bytes, 8 left"),
+        "asks for 4 GiB: MemoryError under a memory limit",
     ),
     Crasher(
         "compressed_name_claims_4GiB",
