@@ -9,7 +9,10 @@ and what was expected).
 
 from __future__ import annotations
 
+import os
 import pickle
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -938,5 +941,219 @@ CASES: tuple[Case, ...] = (
         EVALUATE,
         BundleError,
         ("model.safetensors", "not a readable safetensors file"),
+    ),
+)
+
+
+# -- files that crash a native parser (issue 16) ----------------------------------------------
+#
+# scipy.io.loadmat (1.13.1 to 1.17.1 at least) indexes a table of 20 dtypes with the type
+# code of a numeric data element without checking it: a code that is not a MAT-5 numeric
+# type (0, 8, 10, 11, 15, 19, 65535, 2057…) gives SIGSEGV, SIGBUS or a ZeroDivisionError
+# (docs/inputs.md). rotordx reads .mat files with rotordx.io.mat5, which checks every code and
+# size (the last rows make scipy ask for gigabytes). Each crasher below must give a one-line
+# DataError on every route: read_cwru, a manifest (read_manifest + load_entry),
+# `rotordx evaluate` and `rotordx diagnose`.
+
+
+def mat5_header(order: str = "<", version: int = 0x0100) -> bytes:
+    """The 128-byte header of a MATLAB v5 file in byte order ``order``."""
+    text = b"MATLAB 5.0 MAT-file, rotordx test".ljust(116) + bytes(8)
+    return text + struct.pack(order + "H", version) + (b"IM" if order == "<" else b"MI")
+
+
+def mat5_element(order: str, mtype: int, payload: bytes, *, small: bool = False) -> bytes:
+    """A data element padded to 8 bytes (small format: at most 4 bytes of payload)."""
+    if small:
+        return struct.pack(order + "I", (len(payload) << 16) | mtype) + payload.ljust(4, b"\0")
+    return struct.pack(order + "II", mtype, len(payload)) + payload + bytes(-len(payload) % 8)
+
+
+def mat5_matrix(
+    order: str,
+    cls: int,
+    dims: tuple[int, ...],
+    name: bytes,
+    parts: list[bytes],
+    *,
+    flags: int = 0,
+    small_name: bool = False,
+) -> bytes:
+    """An miMATRIX element: array flags (class ``cls``), dimensions, name, then ``parts``."""
+    body = mat5_element(order, 6, struct.pack(order + "II", cls | flags, 0))
+    body += mat5_element(order, 5, struct.pack(f"{order}{len(dims)}i", *dims))
+    body += mat5_element(order, 1, name, small=small_name and len(name) <= 4)
+    body += b"".join(parts)
+    return struct.pack(order + "II", 14, len(body)) + body
+
+
+def mat5_compressed(order: str, inner: bytes) -> bytes:
+    """An miCOMPRESSED element holding ``inner`` (a whole element)."""
+    body = zlib.compress(inner)
+    return struct.pack(order + "II", 15, len(body)) + body
+
+
+def scipy_minimal_crasher() -> bytes:
+    """The 184-byte reproducer of docs/inputs.md: a 0 x 0 double array whose data element
+    has type code 0 (SIGSEGV in scipy.io.loadmat)."""
+    body = struct.pack("<IIII", 6, 8, 6, 0) + struct.pack("<IIii", 5, 8, 0, 0)
+    body += struct.pack("<II", 1, 0) + struct.pack("<II", 0, 0)
+    return mat5_header() + struct.pack("<II", 14, len(body)) + body
+
+
+def _typed_data(code: int, *, n: int = 4, compress: bool = False, small: bool = False) -> bytes:
+    """A CWRU-named channel X105_DE_time of ``n`` x 1 doubles whose data element has type
+    ``code`` (the bytes of ``n`` doubles, or 4 bytes in a small element)."""
+    payload = bytes(4) if small else np.zeros(n).tobytes()
+    data = mat5_element("<", code, payload, small=small)
+    m = mat5_matrix("<", 6, (n, 1), b"X105_DE_time", [data])
+    return mat5_header() + (mat5_compressed("<", m) if compress else m)
+
+
+def _lying_name(root: Path) -> bytes:
+    """A compressed variable whose name claims 4 GiB (scipy: MemoryError, 4 GiB asked)."""
+    m = bytearray(mat5_matrix("<", 6, (2, 1), b"X105_DE_time", [mat5_element("<", 9, bytes(16))]))
+    struct.pack_into("<I", m, 8 + 32 + 4, 0xFFFFFFFF)  # the name tag's size
+    return mat5_header() + mat5_compressed("<", bytes(m))
+
+
+def _complex_bad_imaginary(root: Path) -> bytes:
+    """A complex column whose imaginary part has type code 0."""
+    parts = [mat5_element("<", 9, np.zeros(4).tobytes()), mat5_element("<", 0, bytes(32))]
+    m = mat5_matrix("<", 6, (4, 1), b"X105_DE_time", parts, flags=0x800)
+    return mat5_header() + m
+
+
+def _huge_container(cls: int, dims: tuple[int, ...]) -> Callable[[Path], bytes]:
+    """A cell (1) or struct (2) array of ``dims`` elements and no data: scipy allocates the
+    object array first (gigabytes to terabytes)."""
+
+    def content(root: Path) -> bytes:
+        parts = []
+        if cls == 2:  # one field, "a"
+            parts = [mat5_element("<", 5, struct.pack("<i", 8), small=True)]
+            parts.append(mat5_element("<", 1, b"a".ljust(8, b"\0")))
+        return mat5_header() + mat5_matrix("<", cls, dims, b"X105_DE_time", parts)
+
+    return content
+
+
+def _lying_data_size(root: Path) -> bytes:
+    """A column whose data element claims 4 GiB (the file has 8 bytes)."""
+    m = mat5_matrix("<", 6, (1, 1), b"X105_DE_time", [struct.pack("<II", 9, 0xFFFFFFF0) + bytes(8)])
+    return mat5_header() + m
+
+
+def shared_crashers_dir() -> Path:
+    """``shared/crashers`` beside the project (or beside $ROTORDX_DATA)."""
+    env = os.environ.get("ROTORDX_DATA")
+    if env:
+        return Path(env).resolve().parent / "crashers"
+    return Path(__file__).resolve().parents[2] / "shared" / "crashers"
+
+
+def _shared(name: str) -> Callable[[Path], bytes | None]:
+    def content(root: Path) -> bytes | None:
+        p = shared_crashers_dir() / name
+        return p.read_bytes() if p.is_file() else None
+
+    return content
+
+
+@dataclass(frozen=True)
+class Crasher:
+    """A .mat file that crashed scipy (or made it allocate gigabytes).
+
+    ``content(root)`` returns its bytes (``None`` when a shared file is absent: the tests
+    skip, saying so); it is written under the CWRU name :data:`CWRU_NAME`. ``fragments``
+    must be in the message of every route; ``scipy`` says what scipy 1.17.1 does with it.
+    """
+
+    name: str
+    content: Callable[[Path], bytes | None]
+    fragments: tuple[str, ...]
+    scipy: str
+
+
+_MAT = "not a readable MATLAB v5 .mat file"
+
+CRASHERS: tuple[Crasher, ...] = (
+    Crasher(
+        "shared_cwru_IR007_0_105_mutated",
+        _shared("cwru_IR007_0_105_mutated.mat"),
+        (_MAT, "real part at byte 192", "unknown (type 2048); expected numbers"),
+        "SIGSEGV or SIGBUS (ZeroDivisionError through the old read_cwru)",
+    ),
+    Crasher(
+        "shared_tiny_mat_segv_1",
+        _shared("tiny_mat_segv_1.mat"),
+        (_MAT, "real part at byte 192", "unknown (type 0); expected numbers"),
+        "SIGSEGV or SIGBUS",
+    ),
+    Crasher(
+        "shared_tiny_mat_segv_2",
+        _shared("tiny_mat_segv_2.mat"),
+        (_MAT, "variable 1 'X105_FE_time'", "unknown (type 2057); expected numbers"),
+        "SIGSEGV or SIGBUS",
+    ),
+    Crasher(
+        "scipy_minimal_reproducer",
+        lambda root: scipy_minimal_crasher(),
+        (_MAT, "variable 1 ''", "real part at byte 176", "unknown (type 0)"),
+        "SIGSEGV or SIGBUS",
+    ),
+    Crasher(
+        "data_type_reserved_8",
+        lambda root: _typed_data(8),
+        (_MAT, "variable 1 'X105_DE_time'", "unknown (type 8); expected numbers"),
+        "SIGSEGV or SIGBUS",
+    ),
+    Crasher(
+        "data_type_2057_small_element",
+        lambda root: _typed_data(2057, small=True),
+        (_MAT, "unknown (type 2057); expected numbers"),
+        "SIGSEGV or SIGBUS (ZeroDivisionError in some layouts)",
+    ),
+    Crasher(
+        "compressed_data_type_65535",
+        lambda root: _typed_data(65535, compress=True),
+        (_MAT, "of the data decompressed from byte 128", "unknown (type 65535)"),
+        "SIGSEGV or SIGBUS (found by the fuzzer)",
+    ),
+    Crasher(
+        "compressed_data_type_15",
+        lambda root: _typed_data(15, compress=True),
+        (_MAT, "compressed (type 15); expected numbers"),
+        "SIGSEGV or SIGBUS (found by the fuzzer)",
+    ),
+    Crasher(
+        "complex_imaginary_type_0",
+        _complex_bad_imaginary,
+        (_MAT, "imaginary part", "unknown (type 0)"),
+        "SIGSEGV or SIGBUS",
+    ),
+    Crasher(
+        "cell_array_2147483647x3",
+        _huge_container(1, (2**31 - 1, 3)),
+        (_MAT, "cell array of 6442450941 elements", "the limit is 1048576"),
+        "asks for 48 GiB: MemoryError under a memory limit (found by the fuzzer)",
+    ),
+    Crasher(
+        "struct_array_65536x65536x7x3",
+        _huge_container(2, (65536, 65536, 7, 3)),
+        (_MAT, "struct array of 90194313216 elements", "the limit is 1048576"),
+        "asks for 672 GiB: MemoryError under a memory limit (found by the fuzzer)",
+    ),
+    Crasher(
+        "data_claims_4GiB",
+        _lying_data_size,
+        (_MAT, "real part", "claims 4294967280 bytes, 8 left"),
+        "asks for 4 GiB: MemoryError under a memory limit",
+    ),
+    Crasher(
+        "compressed_name_claims_4GiB",
+        _lying_name,
+        (_MAT, "array name", "claims 4294967295 bytes"),
+        "asks for 4 GiB: MemoryError under a memory limit (found by the fuzzer)",
     ),
 )

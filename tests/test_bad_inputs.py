@@ -9,7 +9,11 @@ The corpus is generated into ``tmp_path``; docs/inputs.md lists what is rejected
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,10 +21,13 @@ from typer.testing import CliRunner
 
 from badinputs import (
     CASES,
+    CRASHERS,
     CWRU_NAME,
     FS,
     N_SAMPLES,
     Case,
+    Crasher,
+    shared_crashers_dir,
     valid_recordings,
     write_csv,
     write_kamp,
@@ -29,6 +36,7 @@ from badinputs import (
     write_window_bundle,
 )
 from rotordx.cli import app
+from rotordx.exceptions import DataError
 
 runner = CliRunner()
 IDS = [c.name for c in CASES]
@@ -125,3 +133,107 @@ def test_quick_fuzz_finds_nothing(tmp_path):
     assert sum(o["accepted"] for o in report.outcomes.values()) > 0
     lines = [f"{f.reader}: {f.kind} at {f.where}: {f.message} ({f.how})" for f in report.findings]
     assert not lines, "\n".join(lines)
+
+
+def _pool_job(task: dict) -> dict:
+    """A job for the worker-pool test: crash, hang, exhaust memory, or answer."""
+    if task["what"] == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if task["what"] == "hang":
+        time.sleep(60)
+    if task["what"] == "memory":
+        bytearray(4 * 2**30)
+    return {"outcome": f"ok {os.getpid()}"}
+
+
+def test_worker_pool_turns_crashes_hangs_and_memory_into_answers(tmp_path):
+    """What killed the in-process fuzzer (a SIGSEGV in scipy) is an answer of the pool;
+    the dead or killed worker is replaced and the next input still runs."""
+    fz = _fuzzer()
+    whats = ["ok", "segv", "ok", "hang", "memory", "ok"]
+    tasks = [{"i": i, "what": w} for i, w in enumerate(whats)]
+    with fz.WorkerPool(_pool_job, jobs=2, timeout=2.0, memory_mb=256, logs=tmp_path) as pool:
+        answers = {t["i"]: a for t, a in pool.run(tasks)}
+    assert sorted(answers) == list(range(len(whats)))
+    assert answers[1]["death"][0] == "signal SIGSEGV"
+    assert answers[1]["death"][1] == "test_bad_inputs.py:" + str(
+        _pool_job.__code__.co_firstlineno + 3
+    )  # faulthandler's frame
+    assert answers[3]["death"][0] == "hang (over 2 s)"
+    assert answers[4]["memory"] is True
+    for i in (0, 2, 5):
+        assert answers[i]["outcome"].startswith("ok "), answers[i]
+
+
+# -- crashers of native parsers (issue 16): every route, the CLI in a child process ---------
+
+
+@pytest.fixture(scope="module")
+def crasher_run(tmp_path_factory):
+    """A window-protocol bundle (classes normal, fault) for the evaluate / diagnose routes."""
+    return write_window_bundle(tmp_path_factory.mktemp("crasher") / "run")
+
+
+def _write_crasher(crasher: Crasher, root: Path) -> tuple[Path, Path]:
+    """The crasher under a CWRU name and a manifest listing it (line 2) and a valid CSV."""
+    data = crasher.content(root)
+    if data is None:
+        pytest.skip(f"{crasher.name}: shared crasher file absent from {shared_crashers_dir()}")
+    target = root / CWRU_NAME
+    target.write_bytes(data)
+    write_csv(root / "ok.csv", seed=3)
+    manifest = root / "manifest.csv"
+    manifest.write_text(f"path,label,rate,channel\n{CWRU_NAME},fault,,DE;FE\nok.csv,normal,1000,\n")
+    return target, manifest
+
+
+def _one_line(msg: str, crasher: Crasher) -> None:
+    assert "\n" not in msg and "Traceback" not in msg, msg
+    assert CWRU_NAME in msg, msg
+    for fragment in crasher.fragments:
+        assert fragment in msg, f"{fragment!r} not in {msg!r}"
+
+
+def test_crashers_table_is_well_formed():
+    assert len({c.name for c in CRASHERS}) == len(CRASHERS) >= 10
+    assert all(c.fragments and c.scipy for c in CRASHERS)
+
+
+@pytest.mark.parametrize("crasher", CRASHERS, ids=[c.name for c in CRASHERS])
+def test_crasher_is_a_data_error_through_the_api(crasher, tmp_path):
+    from rotordx.io import load_entry, read_cwru, read_manifest
+
+    target, manifest = _write_crasher(crasher, tmp_path)
+    with pytest.raises(DataError) as info:
+        read_cwru(target, channels=("DE", "FE"))
+    _one_line(str(info.value), crasher)
+    entries = read_manifest(manifest)
+    with pytest.raises(DataError) as info:
+        [load_entry(e) for e in entries]
+    assert str(info.value).startswith(f"{manifest}: line 2: "), info.value
+    _one_line(str(info.value), crasher)
+
+
+CLI = "import sys; from rotordx.cli import main; sys.argv[0] = 'rotordx'; main()"
+
+
+@pytest.mark.parametrize("route", ["evaluate", "diagnose"])
+@pytest.mark.parametrize("crasher", CRASHERS, ids=[c.name for c in CRASHERS])
+def test_crasher_exits_1_on_the_command_line(crasher, route, tmp_path, crasher_run):
+    """In a child process, so that a signal death shows as a negative exit status."""
+    target, manifest = _write_crasher(crasher, tmp_path)
+    args = (
+        ["evaluate", str(crasher_run), str(manifest), "--json"]
+        if route == "evaluate"
+        else ["diagnose", str(target), "--model", str(crasher_run), "--no-plots", "--quiet"]
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", CLI, *args], capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 1, f"exit status {r.returncode} (< 0: killed by a signal)\n{r.stderr}"
+    assert r.stdout == "" and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+    if route == "evaluate":
+        assert lines[0].startswith(f"error: {manifest}: line 2: "), lines[0]
+    _one_line(lines[0], crasher)

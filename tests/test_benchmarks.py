@@ -43,6 +43,7 @@ STAGES = {
         "vs eager",
         "max |Δp|",
     ],
+    "read": ["data", "reader", "median s", "MB/s", "vs native", "note"],
     "scaling": [
         "task",
         "length",
@@ -54,7 +55,7 @@ STAGES = {
     ],
 }
 TITLES = {"preprocess": "Load", "training": "Seed", "windowed": "Windowed"}
-TITLES |= {"inference": "Inference", "scaling": "Scaling"}
+TITLES |= {"inference": "Inference", "scaling": "Scaling", "read": "Reading binary"}
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +147,7 @@ NUMERIC = {
     "windowed": {"train s": ()},
     "inference": {"threads": (), "batch": (), "windows/s": (), "RTF": ()},
     "scaling": {"signal s": (), "seconds": ()},
+    "read": {"median s": ()},
 }
 
 
@@ -354,3 +356,16 @@ def test_scaling_costs_follow_from_the_seconds(raw):
         assert row["peak RSS MiB"] == "-" and row["above imports MiB"] == "-", row
     for task, by_k in data["results"].items():
         assert data["cost_ratio_16x"][task] == pytest.approx(by_k["16"][0] / (16 * by_k["1"][0]))
+
+
+# -- read ---------------------------------------------------------------------------------------
+
+
+def test_read_stage_compares_with_the_native_readers(raw):
+    data = _section(raw, "read")["data"]
+    mats = [v for v in data.values() if "files" in v]
+    assert len(mats) == 2  # plain and compressed (v7)
+    for v in mats:
+        assert v["identical"] is True  # read_mat's arrays are loadmat's, byte for byte
+        assert v["scipy_s"] > 0 and v["read_mat_s"] > 0
+    assert data["wav"]["checked_s"] > 0 and data["parquet"]["arrow_s"] > 0

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import os
 import re
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ACCELERATION, first_too_large
+from rotordx.io.mat5 import read_mat
 from rotordx.io.recording import Recording
 
 __all__ = [
@@ -254,31 +254,9 @@ def _pick_variable(keys: list[str], suffix: str, number: int | None) -> str | No
 
 
 def _load_mat(path: Path) -> dict[str, np.ndarray]:
-    import scipy.io  # lazy: scipy.io takes a fraction of a second to import
-    from scipy.io.matlab import MatReadError  # lazy: heavy import
-
-    try:
-        data = scipy.io.loadmat(path)
-    except NotImplementedError as exc:  # scipy reads v4 to v7, not v7.3 (HDF5)
-        raise DataError(
-            f"{path}: a MATLAB v7.3 (HDF5) .mat file; expected MATLAB v5/v7 "
-            "(save it with save(..., '-v7'))"
-        ) from exc
-    except (
-        MatReadError,
-        ValueError,
-        TypeError,
-        OSError,
-        EOFError,
-        KeyError,
-        IndexError,
-        zlib.error,  # a corrupt compressed (v7) variable
-    ) as exc:
-        raise DataError(
-            f"{path}: not a readable MATLAB v5 .mat file (truncated or another format?): "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-    return {k: v for k, v in data.items() if not k.startswith("__")}
+    # Our own MAT-5 reader: scipy.io.loadmat parses in native code that a crafted or
+    # corrupt file crashes (SIGSEGV, SIGBUS: issue 16); this one gives a DataError.
+    return {k: v for k, v in read_mat(path).items() if not k.startswith("__")}
 
 
 def read_cwru(

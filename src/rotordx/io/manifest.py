@@ -173,6 +173,13 @@ def read_manifest(
             f"{path}: manifest is empty; expected a header row with the columns "
             f"{','.join(REQUIRED_COLUMNS)} (optional: {','.join(OPTIONAL_COLUMNS)})"
         )
+    broken = next((c for c in header if "\n" in c or "\r" in c), None)
+    if broken is not None:  # a quote left open: the message must stay on one line
+        raise DataError(
+            f"{path}: line {header_line}: column name {broken[:80]!r} spans several lines "
+            f"(an unclosed quote?); expected {','.join(REQUIRED_COLUMNS)} "
+            f"(optional: {','.join(OPTIONAL_COLUMNS)})"
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise DataError(

@@ -10,6 +10,7 @@ import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
+from rotordx.io.containers import check_parquet, read_parquet_isolated
 from rotordx.io.recording import Recording
 
 __all__ = ["read_channels"]
@@ -143,21 +144,14 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
         strictly increasing or uneven. The message names the file, the line
         (CSV; the header is line 1) or row (Parquet; 1-based) and the column.
     """
-    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
-    import pyarrow.parquet as pq  # lazy: pyarrow takes a fraction of a second to import
-
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: file not found")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        try:
-            table = pq.read_table(path)
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-            raise DataError(
-                f"{path}: not a readable Parquet file (truncated or another format?): {reason}"
-            ) from exc
+        check_parquet(path)  # magic at both ends, a footer inside the file
+        # pyarrow in a child process with memory and time limits: DataError on any failure
+        table = read_parquet_isolated(path)
         header, start = False, 1
 
         def where(i: int) -> str:
