@@ -105,7 +105,10 @@ class ManifestEntry:
 
     @property
     def where(self) -> str:
-        """``"<manifest>: line <n>"`` for messages."""
+        """``"<manifest>: line <n>"`` for messages (``"<folder>: file <n>"`` for the
+        entries of a folder of recordings, which has no lines)."""
+        if self.manifest is not None and Path(self.manifest).is_dir():
+            return f"{self.manifest}: file {self.line}"
         return f"{self.manifest or 'manifest'}: line {self.line}"
 
 
