@@ -312,3 +312,89 @@ def test_header_is_case_and_space_insensitive_and_bom_tolerated(tmp_path):
     m.write_bytes("\ufeffPath, Label ,Rate\na.csv, x ,10\n".encode())
     (e,) = read_manifest(m)
     assert (e.label, e.rate) == ("x", 10.0)
+
+
+# ---------------------------------------------------------------- machine metadata
+
+META = "path,label,rate,channel,machine,bearing,units,sensitivity,direction\n"
+
+
+def _csv(tmp_path, name="r.csv", columns=("x", "y", "z"), n=64):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, len(columns)))
+    np.savetxt(tmp_path / name, x, delimiter=",", header=",".join(columns), comments="")
+    return x
+
+
+def test_machine_bearing_units_direction_are_read_and_applied(tmp_path):
+    x = _csv(tmp_path)
+    m = tmp_path / "m.csv"
+    m.write_text(META + "r.csv,normal,1000,x;z,P-101,9:7.94:39.04:0,g,,h;A\n")
+    (e,) = read_manifest(m)
+    assert (e.machine, e.bearing, e.units, e.sensitivity) == ("P-101", "9:7.94:39.04:0", "g", None)
+    assert e.directions == ("horizontal", "axial")
+    r = load_entry(e)
+    assert (r.machine, r.bearing, r.directions, r.units) == (
+        "P-101",
+        "9:7.94:39.04:0",
+        ("horizontal", "axial"),
+        "m/s2",
+    )
+    # g converted to m/s², channel by channel
+    np.testing.assert_allclose(r.recording.signals, x[:, [0, 2]].T * 9.80665)
+
+
+def test_volts_with_a_sensitivity(tmp_path):
+    x = _csv(tmp_path, columns=("v",))
+    m = tmp_path / "m.csv"
+    m.write_text(META + "r.csv,normal,1000,,,,V,50 mV/g,vertical\n")
+    r = load_entry(read_manifest(m)[0])
+    np.testing.assert_allclose(r.recording.signals[0], x[:, 0] * 1000 / 50 * 9.80665)
+    assert r.directions == ("vertical",)
+
+
+def test_without_units_the_values_stay_as_they_are(tmp_path):
+    x = _csv(tmp_path)
+    m = tmp_path / "m.csv"
+    m.write_text("path,label,rate\nr.csv,normal,1000\n")
+    r = load_entry(read_manifest(m)[0])
+    assert r.units is None and r.machine is None and r.directions is None
+    np.testing.assert_array_equal(r.recording.signals, x.T)
+
+
+@pytest.mark.parametrize(
+    ("row", "pattern"),
+    [
+        ("r.csv,normal,1000,,,,furlongs,,", r"line 2, column 'units': unknown units 'furlongs'"),
+        ("r.csv,normal,1000,,,,V,,", r"line 2, column 'sensitivity': empty; units 'V' need"),
+        ("r.csv,normal,1000,,,,g,100,", r"line 2, column 'sensitivity': '100' is only used"),
+        ("r.csv,normal,1000,,,,V,-3,", r"line 2, column 'sensitivity': .*positive"),
+        ("r.csv,normal,1000,,,,,,up", r"line 2, column 'direction': 'up'; expected horizontal"),
+        ("r.csv,normal,1000,x;y,,,,,h", r"line 2, column 'direction': 1 direction\(s\) for 2"),
+        ("r.csv,normal,1000,,,2:5:4:0,,,", r"line 2, column 'bearing': '2:5:4:0'; expected"),
+        ("r.csv,normal,1000,,,9:a:39:0,,,", r"line 2, column 'bearing'"),
+        ("r.csv,normal,1000,,,9:8:39:95,,,", r"line 2, column 'bearing'"),
+    ],
+)
+def test_metadata_errors_name_line_and_column(tmp_path, row, pattern):
+    _csv(tmp_path)
+    m = tmp_path / "m.csv"
+    m.write_text(META + row + "\n")
+    with pytest.raises(DataError, match=pattern):
+        read_manifest(m)
+
+
+def test_direction_count_is_checked_against_the_file(tmp_path):
+    _csv(tmp_path)  # three columns
+    m = tmp_path / "m.csv"
+    m.write_text(META + "r.csv,normal,1000,,,,,,h;v\n")
+    with pytest.raises(DataError, match=r"line 2, column 'direction': 2 direction\(s\) for the 3"):
+        load_entry(read_manifest(m)[0])
+
+
+def test_units_on_a_cwru_file_are_refused(cwru_dir, tmp_path):
+    f = next(iter(find_cwru(cwru_dir)))
+    m = tmp_path / "m.csv"
+    m.write_text(f"path,label,units\n{f},normal,g\n")
+    with pytest.raises(DataError, match="read in m/s2 already"):
+        load_entry(read_manifest(m)[0])

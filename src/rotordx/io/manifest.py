@@ -1,12 +1,14 @@
 """Manifests: labelled lists of recordings, so any user can bring their own data.
 
 A manifest is a CSV file with a header row. Required columns ``path`` and
-``label``; optional ``rate``, ``channel``, ``rpm``, ``condition``::
+``label``; optional ``rate``, ``channel``, ``rpm``, ``condition``, and what is
+known of the machine: ``machine``, ``bearing``, ``units``, ``sensitivity``,
+``direction``::
 
-    path,label,rate,channel,rpm,condition
-    cwru/12k_Drive_End_IR007_0_105.mat,inner_race,12000,DE,1797,0hp
-    pump/healthy.csv,normal,25600,acc_x;acc_y,2950,
-    pump/bad.wav,outer_race,,,2950,
+    path,label,rate,channel,rpm,condition,machine,bearing,units,direction
+    cwru/12k_Drive_End_IR007_0_105.mat,inner_race,12000,DE,1797,0hp,cwru,,,
+    pump/healthy.csv,normal,25600,acc_x;acc_y,2950,,P-101,6308,g,horizontal;vertical
+    pump/bad.wav,outer_race,,,2950,,P-102,9:7.94:39:0,V,axial
 
 * ``path``: relative to the manifest's folder (or absolute). Supported:
   ``.mat`` (CWRU layout, :func:`rotordx.io.cwru.read_cwru`), ``.csv`` and
@@ -23,6 +25,18 @@ A manifest is a CSV file with a header row. Required columns ``path`` and
   is used when empty.
 * ``condition``: free text (load, speed, test rig…), e.g. to split by
   condition.
+* ``machine``: the asset the recording belongs to (``crossval --folds
+  machine`` holds out whole machines).
+* ``bearing``: the monitored bearing, a catalogue name (``6205``, ``SKF
+  6205``) or its geometry ``balls:ball_diameter:pitch_diameter:contact_angle``
+  (the diameters in any one length unit, the angle in degrees).
+* ``units``: what the file's values are: ``g``, ``m/s2``, ``mm/s``, or ``V``
+  with ``sensitivity`` (mV per g, or e.g. ``10.2 mV/(m/s2)``); the recording
+  is converted to m/s² (:func:`rotordx.signal.units.to_acceleration`). Empty:
+  the file's values are used as they are (m/s² assumed).
+* ``direction``: per channel, aligned with ``channel`` (or with the file's
+  channels), ``horizontal``/``vertical``/``axial`` (or ``h``/``v``/``a``),
+  separated by ``;``; an empty part is an unknown direction.
 
 Functions
 ---------
@@ -36,7 +50,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -44,9 +57,11 @@ from pathlib import Path
 
 from rotordx._atomic import write_text_atomic
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.io._cells import DIRECTIONS, bearing_cell, directions_cell, positive_cell, units_cells
 from rotordx.io.cwru import CHANNELS, find_cwru, parse_cwru_name
 
 __all__ = [
+    "DIRECTIONS",
     "EXTENSIONS",
     "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
@@ -60,7 +75,17 @@ __all__ = [
 #: Columns every manifest must have.
 REQUIRED_COLUMNS: tuple[str, ...] = ("path", "label")
 #: Columns a manifest may have.
-OPTIONAL_COLUMNS: tuple[str, ...] = ("rate", "channel", "rpm", "condition")
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "rate",
+    "channel",
+    "rpm",
+    "condition",
+    "machine",
+    "bearing",
+    "units",
+    "sensitivity",
+    "direction",
+)
 #: Recording formats a manifest may reference.
 EXTENSIONS: tuple[str, ...] = (".mat", ".csv", ".parquet", ".wav")
 
@@ -81,6 +106,16 @@ class ManifestEntry:
         channels are upper-cased.
     rpm : float or None
     condition : str or None
+    machine : str or None
+        The asset the recording belongs to.
+    bearing : str or None
+        A catalogue name or a geometry ``balls:d:D:angle``, as written.
+    units : str or None
+        ``g``, ``m/s2``, ``mm/s`` or ``V`` (canonical spelling).
+    sensitivity : (float, str) or None
+        With ``units="V"``: mV per unit, and that unit.
+    directions : tuple of str or None
+        Per channel ``"horizontal"``, ``"vertical"``, ``"axial"`` or ``""``.
     line : int
         Line of the manifest (1 = header), for messages.
     manifest : Path or None
@@ -93,6 +128,11 @@ class ManifestEntry:
     channel: str | None = None
     rpm: float | None = None
     condition: str | None = None
+    machine: str | None = None
+    bearing: str | None = None
+    units: str | None = None
+    sensitivity: tuple[float, str] | None = None
+    directions: tuple[str, ...] | None = None
     line: int = 0
     manifest: Path | None = None
 
@@ -110,21 +150,6 @@ class ManifestEntry:
         if self.manifest is not None and Path(self.manifest).is_dir():
             return f"{self.manifest}: file {self.line}"
         return f"{self.manifest or 'manifest'}: line {self.line}"
-
-
-def _positive(cell: str, *, where: str, column: str) -> float | None:
-    cell = cell.strip()
-    if not cell:
-        return None
-    try:
-        v = float(cell)
-    except ValueError:
-        raise DataError(
-            f"{where}, column {column!r}: found {cell[:40]!r}, expected a positive number"
-        ) from None
-    if not (math.isfinite(v) and v > 0):
-        raise DataError(f"{where}, column {column!r}: found {cell!r}, expected a positive number")
-    return v
 
 
 def read_manifest(
@@ -245,8 +270,8 @@ def read_manifest(
             raise DataError(
                 f"{where}, column 'path': file {written!r} not found (resolved to {resolved})"
             )
-        rate = _positive(cell.get("rate", ""), where=where, column="rate")
-        rpm = _positive(cell.get("rpm", ""), where=where, column="rpm")
+        rate = positive_cell(cell.get("rate", ""), where=where, column="rate")
+        rpm = positive_cell(cell.get("rpm", ""), where=where, column="rpm")
         channel = cell.get("channel", "") or None
         if channel is not None:
             parts = [c.strip() for c in channel.split(";")]
@@ -264,6 +289,8 @@ def read_manifest(
                 raise DataError(f"{where}, column 'channel': {channel!r} repeats a channel")
             channel = ";".join(parts)
         condition = cell.get("condition", "") or None
+        units, sensitivity = units_cells(cell, where)
+        directions = directions_cell(cell.get("direction", ""), channel, where)
         entry = ManifestEntry(
             path=resolved,
             label=label,
@@ -271,6 +298,11 @@ def read_manifest(
             channel=channel,
             rpm=rpm,
             condition=condition,
+            machine=cell.get("machine", "") or None,
+            bearing=bearing_cell(cell.get("bearing", ""), where),
+            units=units,
+            sensitivity=sensitivity,
+            directions=directions,
             line=line,
             manifest=path,
         )

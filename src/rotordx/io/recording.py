@@ -56,6 +56,10 @@ class LabeledRecording:
     rpm_source : str or None
         Where ``rpm`` came from: ``"manifest"``, ``"file"`` (a variable of
         the file), ``"file name"`` (the nominal speed of a load in the name).
+    units : str or None
+        ``"m/s2"`` when the signals are known to be acceleration in m/s²
+        (a CWRU file, or a manifest's ``units`` converted); ``None`` when
+        the file's values are used as they are.
     condition : str or None
         Free text (load, speed, rig …) used to hold out recordings.
     bearing : str or None
@@ -76,3 +80,4 @@ class LabeledRecording:
     machine: str | None = None
     directions: tuple[str, ...] | None = None
     rpm_source: str | None = None
+    units: str | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rotordx.exceptions import DataError, ParameterError
@@ -28,6 +28,7 @@ from rotordx.io.manifest import (
 from rotordx.io.recording import LabeledRecording, Recording
 from rotordx.io.tabular import read_channels
 from rotordx.io.wav import read_wav
+from rotordx.signal.units import ACCELERATION, to_acceleration
 
 __all__ = [
     "CWRU_FOLDER",
@@ -214,6 +215,7 @@ def read_recording(
             condition=f"{info.load_hp}hp" if info is not None else None,
             bearing=CWRU_BEARING if info is not None else None,
             rpm_source=("file" if cw.rpm_from_file else "file name") if cw.rpm else None,
+            units=ACCELERATION,
         )
     if ext in (".csv", ".parquet"):
         return LabeledRecording(_select(read_channels(path, rate=rate), channels, where))
@@ -252,11 +254,37 @@ def load_entry(entry: ManifestEntry, *, default_rate: float | None = None) -> La
         if entry.where in msg:
             raise
         raise DataError(f"{entry.where}: {msg}") from exc
+    recording, units = rec.recording, rec.units
+    if entry.units is not None:
+        if units is not None:
+            raise DataError(
+                f"{entry.where}, column 'units': {entry.path.name} is read in {units} already "
+                "(a CWRU file's g converted); leave 'units' empty"
+            )
+        recording = replace(
+            recording,
+            signals=to_acceleration(
+                recording.signals,
+                fs=recording.fs,
+                units=entry.units,
+                sensitivity=entry.sensitivity,
+            ),
+        )
+        units = ACCELERATION
+    n = recording.signals.shape[0]
+    if entry.directions is not None and len(entry.directions) != n:
+        raise DataError(
+            f"{entry.where}, column 'direction': {len(entry.directions)} direction(s) for the "
+            f"{n} channel(s) of {entry.path.name} ({', '.join(recording.channel_names)})"
+        )
     return LabeledRecording(
-        recording=rec.recording,
+        recording=recording,
         label=entry.label,
         rpm=entry.rpm if entry.rpm is not None else rec.rpm,
         condition=entry.condition if entry.condition is not None else rec.condition,
-        bearing=rec.bearing,
+        bearing=entry.bearing or rec.bearing,
+        machine=entry.machine or rec.machine,
+        directions=entry.directions or rec.directions,
         rpm_source="manifest" if entry.rpm is not None else rec.rpm_source,
+        units=units,
     )

@@ -26,8 +26,8 @@ def read_wav(path: str | os.PathLike[str]) -> Recording:
     Raises
     ------
     DataError
-        The file cannot be parsed as WAV, is cut off inside its data, holds fewer than two samples, NaN
-        or infinite values, or values beyond
+        The file cannot be parsed as WAV, is cut off inside its data, holds
+        fewer than two samples, NaN or infinite values, or values beyond
         :data:`~rotordx.io._limits.MAX_ABS_VALUE`.
     """
     import scipy.io.wavfile  # lazy: scipy.io takes a fraction of a second to import
