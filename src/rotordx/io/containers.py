@@ -20,18 +20,13 @@ Functions
 
 from __future__ import annotations
 
-import contextlib
-import mmap
 import os
-import resource
-import selectors
-import signal
 import struct
-import tempfile
 from pathlib import Path
 
 from rotordx.exceptions import DataError
 from rotordx.io import _limits
+from rotordx.io.isolated import first_line, run_isolated
 
 __all__ = ["check_parquet", "check_wav", "read_parquet_isolated"]
 
@@ -209,57 +204,15 @@ def check_parquet(path: str | os.PathLike[str]) -> None:
         )
 
 
-def _vm_size() -> int:
-    """This process's address-space size in bytes (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
-
-
-def _parquet_child(path: Path, out, memory: int) -> None:
-    """In the forked child: read ``path`` under an address-space limit and write to the
-    file ``out`` ``b"T"`` and the table as an Arrow IPC stream, or ``b"M"`` (out of
-    memory) / ``b"E"`` and the error's first line."""
+def _parquet_child(path: Path, out) -> None:
+    """In the forked child: read ``path`` and write the table to the file ``out`` as an Arrow
+    IPC stream."""
     import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
     import pyarrow.parquet as pq  # lazy: pyarrow takes a fraction of a second to import
 
-    try:
-        if memory > 0:
-            _, hard = resource.getrlimit(resource.RLIMIT_AS)
-            limit = _vm_size() + memory
-            if hard != resource.RLIM_INFINITY:
-                limit = min(limit, hard)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-        table = pq.read_table(str(path))  # (a str: a Path goes through pyarrow.dataset)
-        out.write(b"T")
-        with pa.ipc.new_stream(out, table.schema) as writer:
-            writer.write_table(table)
-    except MemoryError as exc:  # (ArrowMemoryError included)
-        out.seek(0)
-        out.truncate()
-        out.write(b"M" + _first_line(exc).encode("utf-8", "replace"))
-    except Exception as exc:
-        out.seek(0)
-        out.truncate()
-        out.write(b"E" + _first_line(exc).encode("utf-8", "replace"))
-    out.flush()
-
-
-def _scratch():
-    """An anonymous file the child writes the table to (memory-backed where possible)."""
-    if hasattr(os, "memfd_create"):
-        return os.fdopen(os.memfd_create("rotordx-parquet"), "w+b")
-    return tempfile.TemporaryFile()
+    table = pq.read_table(str(path))  # (a str: a Path goes through pyarrow.dataset)
+    with pa.ipc.new_stream(out, table.schema) as writer:
+        writer.write_table(table)
 
 
 def read_parquet_isolated(
@@ -299,46 +252,12 @@ def read_parquet_isolated(
         try:
             return pq.read_table(path)
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise DataError(f"{prefix} (truncated or another format?): {_first_line(exc)}") from exc
-    with _scratch() as out:
-        done_r, done_w = os.pipe()  # EOF on done_r once the child has exited
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            try:
-                os.close(done_r)
-                _parquet_child(path, out, memory)
-            finally:
-                os._exit(0)
-        os.close(done_w)
-        try:
-            with selectors.DefaultSelector() as sel:
-                sel.register(done_r, selectors.EVENT_READ)
-                finished = bool(sel.select(timeout))
-        finally:
-            os.close(done_r)
-            if not finished:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            _, status = os.waitpid(pid, 0)
-        if not finished:
-            raise DataError(f"{prefix}: reading it took longer than {timeout:g} s")
-        size = os.fstat(out.fileno()).st_size
-        if os.WIFSIGNALED(status) or size == 0:
-            how = (
-                f"killed by signal {signal.Signals(os.WTERMSIG(status)).name}"
-                if os.WIFSIGNALED(status)
-                else f"exit status {os.WEXITSTATUS(status)}"
-            )
-            raise DataError(f"{prefix}: the Parquet reader crashed ({how})")
-        data = mmap.mmap(out.fileno(), size, prot=mmap.PROT_READ)
-    kind = data[:1]
-    if kind == b"T":
-        return pa.ipc.open_stream(pa.py_buffer(data)[1:]).read_all()
-    reason = data[1:].decode("utf-8", "replace")
-    data.close()
-    if kind == b"M":
-        raise DataError(
-            f"{prefix}: reading it needs more than {memory} bytes of memory "
-            f"(corrupt or crafted sizes?): {reason}"
-        )
-    raise DataError(f"{prefix} (truncated or another format?): {reason}")
+            raise DataError(f"{prefix} (truncated or another format?): {first_line(exc)}") from exc
+    data = run_isolated(
+        lambda out: _parquet_child(path, out),  # (looked up when called: tests replace it)
+        memory=memory,
+        timeout=timeout,
+        prefix=prefix,
+        what="the Parquet reader",
+    )
+    return pa.ipc.open_stream(pa.py_buffer(data)[1:]).read_all()
