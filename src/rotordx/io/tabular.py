@@ -1,21 +1,34 @@
-"""Generic multi-channel recordings: CSV or Parquet, one column per channel."""
+"""Generic multi-channel recordings: CSV or Parquet, one column per channel, with or
+without a time column (which columns are time: :mod:`rotordx.io._time`)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
+from rotordx.io._time import MIN_HEADERLESS_ROWS, is_counter, time_rate, time_scale
 from rotordx.io.containers import check_parquet, read_parquet_isolated
 from rotordx.io.recording import Recording
 
 __all__ = ["read_channels"]
 
-_TIME_NAMES = ("time", "t", "time_s", "seconds")
+#: Names of an index column (pandas writes one without a name, or ``Unnamed: 0`` when read
+#: back and written again): dropped when it counts 0, 1, 2, …
+_INDEX_NAMES = ("", "index", "unnamed: 0", "unnamed:0")
+#: A cell that starts like an ISO 8601 date and time (``2024-01-31T12:00:00.5``).
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+def _is_data(text: str) -> bool:
+    """Whether a cell of the first line is data (a number or an ISO date and time)."""
+    return _is_number(text) or bool(_ISO.match(text))
 
 
 def _is_number(text: str) -> bool:
@@ -91,7 +104,7 @@ def _read_csv(path: Path):
             f"{path}: file is empty; expected one column per channel (a header row is optional)"
         )
     cells = [c.strip() for c in first[1].split(",")]
-    header = not all(_is_number(c) for c in cells)
+    header = not all(_is_data(c) for c in cells)
     opts = pacsv.ReadOptions(autogenerate_column_names=not header, skip_rows=first[0] - 1)
     try:
         table = pacsv.read_csv(
@@ -127,22 +140,80 @@ def _numeric_column(path: Path, name: str, col, where) -> np.ndarray:
     raise DataError(f"{path}: column {name!r}: found {col.type} values, expected numbers")
 
 
-def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) -> Recording:
+def _time_column(path: Path, name: str, col, where) -> np.ndarray:
+    """A time column in seconds: numbers (scaled by the unit in its name) or ISO 8601 date
+    and time (seconds after the first stamp)."""
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+
+    scale = time_scale(name)
+    if isinstance(scale, str):
+        raise DataError(
+            f"{path}: column {name!r}: time in {scale!r}; expected seconds (s), "
+            "milliseconds (ms) or microseconds (µs)"
+        )
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        # not ISO text: the number check below names the cell
+        with contextlib.suppress(pa.ArrowException, ValueError):
+            col = col.cast(pa.timestamp("ns"))
+    if pa.types.is_timestamp(col.type):
+        if col.null_count:
+            i = int(np.argmax(np.asarray(col.is_null())))
+            raise DataError(
+                f"{path}: {where(i)}, column {name!r}: found an empty cell (null), "
+                "expected a date and time"
+            )
+        per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[col.type.unit]
+        stamps = col.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        return (stamps - stamps[0]).astype(np.float64) / per_second
+    t = _numeric_column(path, name, col, where)
+    return t * (scale or 1.0)
+
+
+def _finite(path: Path, name: str, x: np.ndarray, where) -> None:
+    bad = ~np.isfinite(x)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise DataError(
+            f"{path}: {where(i)}, column {name!r}: found {float(x[i])!r}, expected a finite number"
+        )
+
+
+def read_channels(
+    path: str | os.PathLike[str],
+    *,
+    rate: float | None = None,
+    default_rate: float | None = None,
+) -> Recording:
     """Read a CSV (header optional) or Parquet file whose columns are channels.
 
-    A column named ``time`` (or ``t``, ``time_s``, ``seconds``) is taken as the
-    time axis: it must be strictly increasing and nearly uniform, and gives the
-    rate when ``rate`` is not given. Without one, ``rate`` is required.
+    **Time column.** A column whose name is a time name (:data:`rotordx.io._time.TIME_NAMES`,
+    case-insensitive: ``time``, ``t``, ``timestamp``, ``X-Axis``, ``time [s]``, ``Time (ms)``,
+    ``time_us`` …; a unit in brackets or a suffix ``_s``/``_ms``/``_us`` scales it to
+    seconds) is the time axis; so is the **first column of a headerless CSV** when it
+    increases at each of at least 16 rows. Its values are seconds (relative or since 1970)
+    or ISO 8601 dates and times. It must be strictly increasing; without ``rate`` it must be
+    nearly uniform (every step within 50% of the mean step, every stamp within 4 sample
+    periods of the uniform grid) and gives the rate, ``(n - 1) / (t[-1] - t[0])``; with
+    ``rate`` the two must agree within 1% and ``rate`` is used. A column counting 0, 1, 2 …
+    that is the first of a headerless file, or named ``index`` or nothing, is a sample
+    index and is dropped.
+
+    Parameters
+    ----------
+    rate : float, optional
+        The rate the user gives for this file (must agree with a time column).
+    default_rate : float, optional
+        Used only when the file has no time column (a manifest-wide default).
 
     Raises
     ------
     DataError
         Unknown extension; unreadable, truncated or empty file; fewer than two
-        rows; repeated column names; a cell that is not a number, NaN or
+        rows; repeated column names; two time columns; a cell that is not a number, NaN or
         infinite, or (in a channel) larger in magnitude than
-        :data:`~rotordx.io._limits.MAX_ABS_VALUE` (1e12); no rate; time not
-        strictly increasing or uneven. The message names the file, the line
-        (CSV; the header is line 1) or row (Parquet; 1-based) and the column.
+        :data:`~rotordx.io._limits.MAX_ABS_VALUE` (1e12); no rate; a time column that does
+        not increase, is uneven or disagrees with ``rate``. The message names the file, the
+        line (CSV; the header is line 1) or row (Parquet; 1-based) and the column.
     """
     path = Path(path)
     if not path.is_file():
@@ -152,7 +223,7 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
         check_parquet(path)  # magic at both ends, a footer inside the file
         # pyarrow in a child process with memory and time limits: DataError on any failure
         table = read_parquet_isolated(path)
-        header, start = False, 1
+        header, start = True, 1
 
         def where(i: int) -> str:
             return f"row {i + 1}"
@@ -165,17 +236,16 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
 
     else:
         raise DataError(f"{path}: unknown extension {path.suffix!r}; expected .csv or .parquet")
+    line = f"line {start}, " if header and suffix != ".parquet" else ""
     try:
         names = [str(n) for n in table.column_names]
     except UnicodeDecodeError as exc:
-        line = f"line {start}, " if header else ""
         raise DataError(
             f"{path}: {line}column names: found {exc.object[exc.start : exc.end]!r}, not UTF-8 "
             "text; expected readable column names"
         ) from None
     dup = [n for i, n in enumerate(names) if n in names[:i]]
     if dup:
-        line = f"line {start}, " if header else ""
         raise DataError(f"{path}: {line}column {dup[0]!r} repeated; expected distinct column names")
     n_rows = table.num_rows
     too_few = DataError(
@@ -184,47 +254,45 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
     )
     if n_rows == 0:  # (the column types of an empty CSV are unknown)
         raise too_few
-    cols = {n: _numeric_column(path, n, table.column(i), where) for i, n in enumerate(names)}
+    timed = [n for n in names if time_scale(n) is not None] if header else []
+    if len(timed) > 1:
+        raise DataError(
+            f"{path}: {line}columns {', '.join(repr(n) for n in timed)} are all time columns; "
+            "expected one"
+        )
+    time_col = timed[0] if timed else None
+    if not header and _is_timestamp(table.column(0)):
+        time_col = names[0]  # a headerless file of ISO dates and times
+    t = None if time_col is None else _time_column(path, time_col, table.column(time_col), where)
+    cols = {
+        n: _numeric_column(path, n, table.column(i), where)
+        for i, n in enumerate(names)
+        if n != time_col
+    }
     if n_rows < MIN_SAMPLES:
         raise too_few
+    if t is not None:
+        _finite(path, time_col, t, where)
     for n, x in cols.items():
-        bad = ~np.isfinite(x)
-        if bad.any():
-            i = int(np.argmax(bad))
-            raise DataError(
-                f"{path}: {where(i)}, column {n!r}: found {float(x[i])!r}, expected a finite number"
-            )
-    time_col = next((n for n in names if n.lower() in _TIME_NAMES), None)
-    if time_col is not None:
-        t = cols.pop(time_col)
-        dt = np.diff(t)
-        if (dt <= 0).any():
-            i = int(np.argmax(dt <= 0)) + 1
-            found = (
-                f"{float(t[i])!r} again"
-                if dt[i - 1] == 0
-                else f"{float(t[i])!r} after {float(t[i - 1])!r}"
-            )
-            raise DataError(
-                f"{path}: {where(i)}, column {time_col!r}: time does not increase (found "
-                f"{found}); expected strictly increasing time"
-            )
-        if rate is None:
-            med = float(np.median(dt))
-            off = np.abs(dt - med) > 0.05 * med
-            if off.any():
-                i = int(np.argmax(off)) + 1
-                raise DataError(
-                    f"{path}: {where(i)}, column {time_col!r}: time step {float(dt[i - 1]):g} s, "
-                    f"the median step is {med:g} s; expected steps within 5% of the median "
-                    "(resample first, or pass --rate)"
-                )
-            rate = 1.0 / med
-            if not np.isfinite(rate):
-                raise DataError(
-                    f"{path}: column {time_col!r}: found time steps of {med:g} s; expected "
-                    "steps that give a finite sample rate"
-                )
+        _finite(path, n, x, where)
+    for n in [names[0]] if names[0] in cols else []:  # the file's first column:
+        if (not header or n.strip().lower() in _INDEX_NAMES) and is_counter(cols[n]):
+            del cols[n]  # a sample index (headerless, or a column named index or nothing)
+        elif (
+            not header
+            and time_col is None
+            and n_rows >= MIN_HEADERLESS_ROWS
+            and bool(np.all(np.diff(cols[n]) > 0))
+        ):
+            time_col, t = n, cols.pop(n)
+    if t is not None:
+
+        def at(i: int | None) -> str:
+            return f"{path}: {where(i) + ', ' if i is not None else ''}column {time_col!r}"
+
+        rate = time_rate(t, rate=rate, at=at, given="the rate given")
+    elif rate is None:
+        rate = default_rate
     if rate is None:
         raise DataError(f"{path}: no time column; give the sample rate with --rate")
     if isinstance(rate, bool) or not (
@@ -232,7 +300,8 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
     ):
         raise ParameterError(f"rate must be a positive number of Hz, got {rate!r}")
     if not cols:
-        raise DataError(f"{path}: no channel columns; expected at least one besides {time_col!r}")
+        what = f"besides {time_col!r}" if time_col is not None else "besides the sample index"
+        raise DataError(f"{path}: no channel columns; expected at least one {what}")
     X = np.vstack(list(cols.values()))
     big = first_too_large(X, MAX_ABS_VALUE)
     if big is not None:
@@ -242,3 +311,9 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
             f"expected |x| <= {MAX_ABS_VALUE:g} (no plausible measurement in any unit)"
         )
     return Recording(name=str(path), signals=X, fs=float(rate), channel_names=tuple(cols))
+
+
+def _is_timestamp(col) -> bool:
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+
+    return pa.types.is_timestamp(col.type)
