@@ -176,7 +176,8 @@ def test_iso_timestamps_and_epoch_seconds(tmp_path):
     x = _signals()
     p = tmp_path / "iso.csv"
     p.write_text(
-        "timestamp,a,b\n" + "\n".join(f"{s},{a:.9g},{b:.9g}" for s, a, b in zip(iso, *x, strict=True))
+        "timestamp,a,b\n"
+        + "\n".join(f"{s},{a:.9g},{b:.9g}" for s, a, b in zip(iso, *x, strict=True))
     )
     rec = read_channels(p)
     assert rec.fs == pytest.approx(FS) and rec.channel_names == ("a", "b")
