@@ -20,6 +20,9 @@ from rotordx.io.manifest import ManifestEntry, read_manifest, write_cwru_manifes
 from rotordx.io.recording import LabeledRecording
 from rotordx.io.sources import load_entry
 
+#: A CWRU file name: its channels are DE, FE, BA.
+CWRU = "12k_Drive_End_IR007_0_105.mat"
+
 # ---------------------------------------------------------------- CWRU round trip
 
 
@@ -215,7 +218,7 @@ def _check(tmp_path, text, pattern, **kwargs):
     """``text`` as manifest.csv must raise a DataError matching ``pattern``, naming the file."""
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    for name in ("a.csv", "b.parquet", "c.wav", "d.mat", "e.txt"):
+    for name in ("a.csv", "b.parquet", "c.wav", "d.mat", "e.txt", CWRU):
         (data / name).write_text("x")
     m = tmp_path / "manifest.csv"
     m.write_text(text)
@@ -261,7 +264,7 @@ def _check(tmp_path, text, pattern, **kwargs):
         ("path,label,rpm\ndata/a.csv,x,1e400\n", r"line 2, column 'rpm'"),
         ("path,label,rpm\ndata/a.csv,x,-1800\n", r"line 2, column 'rpm': found '-1800'"),
         (
-            "path,label,channel\ndata/d.mat,x,XY\n",
+            f"path,label,channel\ndata/{CWRU},x,XY\n",
             r"line 2, column 'channel': XY is not a "
             r"\.mat channel; expected DE, FE, BA",
         ),
@@ -273,7 +276,7 @@ def _check(tmp_path, text, pattern, **kwargs):
             r"'data/../data/a.csv' \(channel default\) is already listed on line 2",
         ),
         (
-            "path,label,channel\ndata/d.mat,x,de\ndata/d.mat,x,DE\n",
+            f"path,label,channel\ndata/{CWRU},x,de\ndata/{CWRU},x,DE\n",
             r"line 3, column 'path'.*"
             r"already listed on line 2",
         ),
@@ -281,6 +284,19 @@ def _check(tmp_path, text, pattern, **kwargs):
 )
 def test_manifest_errors(tmp_path, text, pattern):
     _check(tmp_path, text, pattern)
+
+
+def test_channels_of_other_mat_files_name_variables(tmp_path):
+    """Only a CWRU-named .mat file has the channels DE/FE/BA; another names variables, as
+    written (MATLAB names are case-sensitive)."""
+    (tmp_path / "d.mat").write_text("x")
+    m = tmp_path / "manifest.csv"
+    m.write_text('path,label,channel\nd.mat,x,"bearing.gs;Data.Acc(:,2)"\nd.mat,y,de\nd.mat,z,DE\n')
+    assert [e.channels for e in read_manifest(m)] == [
+        ("bearing.gs", "Data.Acc(:,2)"),
+        ("de",),
+        ("DE",),
+    ]
 
 
 def test_unknown_label(tmp_path):
@@ -299,9 +315,9 @@ def test_missing_manifest(tmp_path):
 
 
 def test_same_file_with_different_channels_is_allowed(tmp_path):
-    (tmp_path / "d.mat").write_text("x")
+    (tmp_path / CWRU).write_text("x")
     m = tmp_path / "m.csv"
-    m.write_text("path,label,channel\nd.mat,x,DE\nd.mat,x,fe\n")
+    m.write_text(f"path,label,channel\n{CWRU},x,DE\n{CWRU},x,fe\n")
     e1, e2 = read_manifest(m)
     assert (e1.channel, e2.channel, e2.channels) == ("DE", "FE", ("FE",))
 

@@ -211,3 +211,42 @@ def test_vbl_sample_reads_with_its_time_column():
         assert rec.channel_names == ("f1", "f2", "f3")
         assert rec.fs == pytest.approx(20000, rel=1e-4)
         assert read_channels(path, rate=20000).fs == 20000
+
+
+@pytest.mark.parametrize(
+    ("rate", "nominal"),
+    [
+        (19999.39, 20000.0),
+        (4095.99, 4096.0),
+        (8191.9, 8192.0),
+        (16384.4, 16384.0),
+        (44100.0, 44100.0),
+        (25600.0, 25600.0),
+        (1234.5678, 1234.6),
+        (3000.003, 3000.0),
+    ],
+)
+def test_rates_from_time_steps_are_rounded_within_0_01_percent(rate, nominal):
+    from rotordx.io._time import nominal_rate
+
+    assert nominal_rate(rate) == nominal
+
+
+def test_default_rate_is_a_fallback_not_a_claim(tmp_path):
+    """A manifest-wide --rate serves files without a time column; a file with one keeps its
+    own rate. A rate given for the file itself must agree."""
+    from rotordx.io import ManifestEntry, load_entry
+
+    timed = _write(tmp_path / "timed.csv", "time,a,b", np.arange(N) / FS)
+    bare = _write(tmp_path / "bare.csv", "a,b", None)
+    e1 = ManifestEntry(path=timed, label="x", line=2, manifest=tmp_path / "m.csv")
+    e2 = ManifestEntry(path=bare, label="x", line=3, manifest=tmp_path / "m.csv")
+    assert load_entry(e1, default_rate=1000.0).recording.fs == FS
+    assert load_entry(e2, default_rate=1000.0).recording.fs == 1000.0
+    e3 = ManifestEntry(path=timed, label="x", rate=1000.0, line=4, manifest=tmp_path / "m.csv")
+    with pytest.raises(DataError) as info:
+        load_entry(e3)
+    assert str(info.value) == (
+        f"{tmp_path / 'm.csv'}: line 4: {timed}: column 'time': the time axis gives 2000 Hz, "
+        "the rate given says 1000 Hz; expected them to agree within 1%"
+    )

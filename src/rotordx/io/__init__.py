@@ -18,7 +18,9 @@ KAMP rotor testbed
 
 Other formats
 -------------
-    read_channels (CSV, Parquet), read_wav, read_cwru (CWRU .mat)
+    read_channels (CSV, Parquet), read_wav, read_cwru (CWRU .mat), read_matlab (other
+    .mat), read_tdms (NI TDMS), read_uff (UFF type 58); TDMS and UFF need the
+    ``readers`` extra
 
 Manifests
 ---------
@@ -40,9 +42,12 @@ from rotordx.io.kamp import (
     write_kamp_sensor,
 )
 from rotordx.io.manifest import ManifestEntry, read_manifest, write_cwru_manifest
+from rotordx.io.matlab import read_matlab
 from rotordx.io.recording import LabeledRecording, Recording
 from rotordx.io.sources import Source, entries_of, load_entry, open_source, read_recording
 from rotordx.io.tabular import read_channels
+from rotordx.io.tdms import read_tdms
+from rotordx.io.uff import read_uff
 from rotordx.io.wav import read_wav
 
 __all__ = [
@@ -68,7 +73,10 @@ __all__ = [
     "read_cwru",
     "read_kamp_sensor",
     "read_manifest",
+    "read_matlab",
     "read_recording",
+    "read_tdms",
+    "read_uff",
     "read_wav",
     "sensor_path",
     "write_cwru_manifest",

@@ -27,7 +27,10 @@ __all__ = [
     "MAX_MAT_DEPTH",
     "MAX_MAT_NDIM",
     "MAX_PARQUET_MEMORY",
+    "MAX_READER_MEMORY",
     "PARQUET_TIMEOUT",
+    "READER_MEMORY_PER_BYTE",
+    "READER_TIMEOUT",
     "first_too_large",
 ]
 
@@ -65,3 +68,15 @@ MAX_MAT_NDIM = 32
 MAX_PARQUET_MEMORY = 2 * 2**30
 #: Seconds the child process may take to read one Parquet file.
 PARQUET_TIMEOUT = 120.0
+
+# -- TDMS and UFF files (rotordx.io.tdms, rotordx.io.uff: npTDMS and pyuff in a child process) --
+#: Address space (bytes) the child process reading one TDMS or UFF file may add, besides
+#: :data:`READER_MEMORY_PER_BYTE` per byte of the file: npTDMS sizes its arrays by the value
+#: counts a segment's metadata claims, whatever the file holds.
+MAX_READER_MEMORY = 2 * 2**30
+#: Address space the child may add per byte of the file: pyuff holds an ASCII file's values
+#: as Python floats in lists, then arrays (about 5 bytes per byte of file, measured), and
+#: values of 1 to 4 bytes in a TDMS file become float64.
+READER_MEMORY_PER_BYTE = 8
+#: Seconds the child process may take to read one TDMS or UFF file.
+READER_TIMEOUT = 120.0

@@ -29,6 +29,7 @@ __all__ = [
     "TIME_NAMES",
     "agree",
     "is_counter",
+    "nominal_rate",
     "time_rate",
     "time_scale",
 ]
@@ -73,6 +74,12 @@ MAX_TIME_DRIFT = 4.0
 #: A headerless first column is time only from this many rows on (a short stretch of a
 #: slowly varying signal can increase at every sample).
 MIN_HEADERLESS_ROWS = 16
+#: A rate computed from a time step (a time axis, ``wf_increment``, a UFF abscissa
+#: increment) is rounded to the fewest significant digits that stay within this fraction
+#: of it: time stamps printed with few decimals, or a clock off by 30 ppm, give 4095.99 Hz
+#: or 19999.4 Hz for 4096 Hz or 20 kHz, and recordings are resampled to a common rate only
+#: by ratios of small whole numbers.
+RATE_ROUNDING = 1e-4
 #: Time values beyond this (s) are not seconds: as seconds since 1970 they would lie after
 #: the year 5000 (epoch milliseconds, or nanoseconds).
 MAX_TIME_VALUE = 1e11
@@ -115,6 +122,16 @@ def is_counter(x: np.ndarray) -> bool:
     return x.size >= 2 and bool(np.all(np.diff(x) == 1.0)) and float(x[0]) == round(float(x[0]))
 
 
+def nominal_rate(rate: float) -> float:
+    """``rate`` rounded to the fewest significant digits within :data:`RATE_ROUNDING` of it
+    (19999.39 -> 20000, 4095.99 -> 4096, 8191.9 -> 8192, 44100 -> 44100)."""
+    for digits in range(1, 17):
+        r = float(f"{rate:.{digits}g}")
+        if abs(r - rate) <= RATE_ROUNDING * rate:
+            return r
+    return rate
+
+
 def agree(a: float, b: float) -> bool:
     """Whether two rates agree within :data:`RATE_TOLERANCE`."""
     return abs(a - b) <= RATE_TOLERANCE * max(a, b)
@@ -135,7 +152,8 @@ def time_rate(
     ``t`` must be finite and strictly increasing. Without ``rate``: every step within
     :data:`MAX_STEP_DEVIATION` of the mean step and every stamp within
     :data:`MAX_TIME_DRIFT` sample periods of the uniform grid from the first to the last
-    stamp; the rate is ``(n - 1) / (t[-1] - t[0])``. With ``rate`` (the user's word that
+    stamp; the rate is ``(n - 1) / (t[-1] - t[0])``, rounded by :func:`nominal_rate`. With
+    ``rate`` (the user's word that
     the samples are uniform at that rate) the time axis must agree with it within
     :data:`RATE_TOLERANCE`, and ``rate`` is returned.
 
@@ -190,4 +208,4 @@ def time_rate(
             f"periods off the uniform grid of {own:g} Hz; expected at most {MAX_TIME_DRIFT:g} "
             "(uneven sampling: resample first, or pass --rate)"
         )
-    return own
+    return nominal_rate(own)

@@ -11,16 +11,22 @@ known of the machine: ``machine``, ``bearing``, ``units``, ``sensitivity``,
     pump/bad.wav,outer_race,,,2950,,P-102,9:7.94:39:0,V,axial
 
 * ``path``: relative to the manifest's folder (or absolute). Supported:
-  ``.mat`` (CWRU layout, :func:`rotordx.io.cwru.read_cwru`), ``.csv`` and
-  ``.parquet`` (one column per channel, :func:`rotordx.io.tabular.read_channels`),
-  ``.wav`` (:mod:`scipy.io.wavfile`; each WAV channel is a channel).
+  ``.mat`` (a CWRU name: :func:`rotordx.io.cwru.read_cwru`; any other:
+  :func:`rotordx.io.matlab.read_matlab`), ``.csv`` and ``.parquet`` (one
+  column per channel, :func:`rotordx.io.tabular.read_channels`), ``.wav``
+  (:mod:`scipy.io.wavfile`; each WAV channel is a channel), ``.tdms``
+  (:func:`rotordx.io.tdms.read_tdms`), ``.uff``/``.unv`` (type 58,
+  :func:`rotordx.io.uff.read_uff`).
 * ``label``: the class.
-* ``rate``: sample rate in Hz (CSV/Parquet without a time column need it,
-  here or as ``default_rate``; ``.mat`` files with a CWRU name and WAV
-  files carry their own, which it must then match).
-* ``channel``: which channel(s) to use, several separated by ``;``: for
-  ``.mat`` ``DE``/``FE``/``BA`` (default ``DE``), for CSV/Parquet column
-  names (default all), for WAV ``ch0``, ``ch1``… (default all).
+* ``rate``: sample rate in Hz (files that state none need it, here or as
+  ``default_rate``; where a file states one — a time column, a rate
+  variable, ``wf_increment``, a WAV or CWRU file — the two must agree).
+* ``channel``: which channel(s) to use, several separated by ``;``: for a
+  CWRU ``.mat`` ``DE``/``FE``/``BA`` (default ``DE``), for another ``.mat``
+  variable names (``bearing.gs``, ``Y(2).Data``, ``acc(:,1)``: quote the cell
+  when a name holds a comma), for CSV/Parquet column names (default all), for
+  WAV ``ch0``, ``ch1``… (default all), for TDMS ``group/channel``, for UFF
+  ``node:direction`` (``1:+Z``).
 * ``rpm``: shaft speed (rev/min); for a CWRU ``.mat`` the file's own speed
   is used when empty.
 * ``condition``: free text (load, speed, test rig…), e.g. to split by
@@ -87,7 +93,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "direction",
 )
 #: Recording formats a manifest may reference.
-EXTENSIONS: tuple[str, ...] = (".mat", ".csv", ".parquet", ".wav")
+EXTENSIONS: tuple[str, ...] = (".mat", ".csv", ".parquet", ".wav", ".tdms", ".uff", ".unv")
 
 
 @dataclass(frozen=True)
@@ -176,10 +182,10 @@ def read_manifest(
         missing or empty, a required column is missing or a column unknown,
         a line has the wrong number of cells, a path or label is empty, a
         referenced file does not exist (the path as written and resolved),
-        its extension is not one of ``.mat .csv .parquet .wav``, a label is
-        not in ``labels``, a rate or rpm is not a positive number, a
-        ``.mat`` channel is not DE/FE/BA, or a path (with the same channel)
-        appears twice.
+        its extension is not one of :data:`EXTENSIONS`, a label is not in
+        ``labels``, a rate or rpm is not a positive number, a CWRU ``.mat``
+        channel is not DE/FE/BA, or a path (with the same channel) appears
+        twice.
     """
     path = Path(path)
     if not path.is_file():
@@ -277,7 +283,7 @@ def read_manifest(
             parts = [c.strip() for c in channel.split(";")]
             if any(not c for c in parts):
                 raise DataError(f"{where}, column 'channel': {channel!r} has an empty channel name")
-            if ext == ".mat":
+            if ext == ".mat" and _is_cwru_name(resolved):
                 parts = [c.upper() for c in parts]
                 bad = [c for c in parts if c not in CHANNELS]
                 if bad:
@@ -317,6 +323,14 @@ def read_manifest(
     if not entries:
         raise DataError(f"{path}: manifest has a header but no entries")
     return entries
+
+
+def _is_cwru_name(path: Path) -> bool:
+    try:
+        parse_cwru_name(path)
+    except DataError:
+        return False
+    return True
 
 
 def is_manifest(path: str | os.PathLike[str]) -> bool:

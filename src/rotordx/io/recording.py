@@ -58,8 +58,9 @@ class LabeledRecording:
         the file), ``"file name"`` (the nominal speed of a load in the name).
     units : str or None
         ``"m/s2"`` when the signals are known to be acceleration in m/s²
-        (a CWRU file, or a manifest's ``units`` converted); ``None`` when
-        the file's values are used as they are.
+        (a CWRU file, a manifest's ``units`` converted, or the units a TDMS
+        or UFF file states converted); ``None`` when the file's values are
+        used as they are.
     condition : str or None
         Free text (load, speed, rig …) used to hold out recordings.
     bearing : str or None
@@ -70,6 +71,10 @@ class LabeledRecording:
     directions : tuple of str or None
         Per channel, ``"horizontal"``, ``"vertical"``, ``"axial"`` or ``""``
         (unknown), when the source says them.
+    file_units : tuple of str or None
+        Per channel, the unit the file states, as written (TDMS
+        ``unit_string``, a UFF ordinate unit label; ``""`` where a channel
+        states none); ``None`` for formats that state no units.
     """
 
     recording: Recording
@@ -81,3 +86,4 @@ class LabeledRecording:
     directions: tuple[str, ...] | None = None
     rpm_source: str | None = None
     units: str | None = None
+    file_units: tuple[str, ...] | None = None
