@@ -89,6 +89,19 @@ def test_default_channels_are_the_longest_top_level_variables(tmp_path):
     np.testing.assert_array_equal(rec.signals, np.vstack([_x(0), _x(1)]))
 
 
+def test_a_default_channel_is_read_by_its_name_as_stored(tmp_path):
+    """Without 'channel', a top-level variable is taken by its name as stored, even one that
+    MATLAB could not write and that a written name would parse as a struct path or an index
+    (a corrupt or hand-made file): it was reported as not found, beside itself."""
+    from pathlib import Path
+
+    from rotordx.io.matlab import read_matlab_variables
+
+    rec = read_matlab_variables(Path("odd.mat"), {"a.b(1)": _x(), "fs": FS})
+    assert rec.channel_names == ("a.b(1)",) and rec.fs == FS
+    np.testing.assert_array_equal(rec.signals[0], _x())
+
+
 @pytest.mark.parametrize(
     ("variables", "kwargs", "fragments"),
     [

@@ -308,7 +308,10 @@ def read_matlab_variables(
     first_structs: list[dict] | None = None
     first_prefixes: list[str] = [""]
     for written in wanted:
-        value, structs = _resolve(variables, written, path)
+        if channels is None:  # a top-level name, whatever characters it holds
+            value, structs = variables[written], [variables]
+        else:
+            value, structs = _resolve(variables, written, path)
         if first_structs is None:
             first_structs = structs
             dotted = written.strip().split(".")

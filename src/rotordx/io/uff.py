@@ -37,7 +37,7 @@ from rotordx.io import _limits
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
 from rotordx.io._optional import missing_reader
 from rotordx.io._time import RATE_TOLERANCE, agree, nominal_rate
-from rotordx.io.isolated import pack_arrays, run_isolated, unpack_arrays
+from rotordx.io.isolated import first_line, pack_arrays, run_isolated, unpack_arrays
 from rotordx.io.recording import Recording
 
 __all__ = ["DIRECTIONS", "read_uff"]
@@ -103,7 +103,10 @@ def _child(path: Path, wanted: tuple[str, ...] | None, out) -> None:
     records = []
     for i, t in enumerate(types):
         if t == 58:
-            head = u.read_sets(i, header_only=True)
+            try:
+                head = u.read_sets(i, header_only=True)
+            except Exception as exc:  # pyuff raises Exception: say which data set
+                raise ValueError(f"data set {i + 1} (type 58): {first_line(exc)}") from None
             records.append({"set": i + 1, **{k: _plain(head.get(k)) for k in _FIELDS}})
     meta: dict[str, Any] = {"types": types, "records": records}
     try:
@@ -115,7 +118,10 @@ def _child(path: Path, wanted: tuple[str, ...] | None, out) -> None:
         if records[k]["ord_data_type"] not in (2, 4):
             arrays.append(np.zeros(0))  # complex: the parent says so
             continue
-        values = np.asarray(u.read_sets(records[k]["set"] - 1)["data"])
+        try:
+            values = np.asarray(u.read_sets(records[k]["set"] - 1)["data"])
+        except Exception as exc:
+            raise ValueError(f"data set {records[k]['set']} (type 58): {first_line(exc)}") from None
         if values.dtype.kind not in "iuf":
             raise ValueError(f"data set {records[k]['set']}: {values.dtype} values")
         arrays.append(values.astype(np.float64))
