@@ -21,7 +21,10 @@ and lengths), and fed to
 * ``cwru``: :func:`rotordx.io.read_cwru` (random channels)
 * ``wav``: :func:`rotordx.io.load_entry` on a manifest entry naming a WAV file
 * ``manifest``: :func:`rotordx.io.read_manifest`, then :func:`rotordx.io.load_entry` for
-  every entry (the manifest lists a CSV, a Parquet, a .mat and a WAV file)
+  every entry (the manifest lists a CSV, a Parquet, a .mat, a WAV, a TDMS and a UFF file)
+* ``tdms``, ``uff``, ``matlab``: :func:`rotordx.io.read_recording` on a TDMS file, a UFF
+  file and a .mat file not named like a CWRU file (random channel lists and rates;
+  structure-aware mutations in ``scripts/fuzz_formats.py``)
 
 and, only when named in ``--readers``, the native parsers alone (reference readers, to show
 what the rotordx readers guard against: any Python exception is an ordinary rejection, only
@@ -30,6 +33,8 @@ a crash, a hang or memory beyond the limit is a finding):
 * ``scipy_mat``: ``scipy.io.loadmat`` on the ``cwru`` inputs
 * ``scipy_wav``: ``scipy.io.wavfile.read`` on the ``wav`` inputs
 * ``pyarrow_parquet``: ``pyarrow.parquet.read_table`` on the ``parquet`` inputs
+* ``nptdms``: ``nptdms.TdmsFile.read`` and every channel's data on the ``tdms`` inputs
+* ``pyuff``: ``pyuff.UFF(path).read_sets()`` on the ``uff`` inputs
 
 Every input is read in a pre-forked worker process (``--jobs`` of them; a worker that dies
 is replaced) under an address-space limit (``--memory`` MiB above what the worker holds
@@ -78,7 +83,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # fuzz_formats beside this script
 
+import fuzz_formats as ff
 import numpy as np
 
 from rotordx.exceptions import RotordxError
@@ -86,13 +93,19 @@ from rotordx.io._limits import MAX_ABS_VALUE, MAX_ACCELERATION
 
 READERS = (
     *("kamp_sensor", "kamp_stream", "kamp_group", "csv", "parquet", "cwru", "wav"),
-    "manifest",
+    *("manifest", "tdms", "uff", "matlab"),
 )
-#: The native parsers alone, isolated: run only when named in ``--readers``.
-REFERENCE_READERS = ("scipy_mat", "scipy_wav", "pyarrow_parquet")
+#: The third-party parsers alone, isolated: run only when named in ``--readers``.
+REFERENCE_READERS = ("scipy_mat", "scipy_wav", "pyarrow_parquet", "nptdms", "pyuff")
 ALL_READERS = READERS + REFERENCE_READERS
 #: The inputs a reference reader gets: those of this rotordx reader.
-INPUTS_OF = {"scipy_mat": "cwru", "scipy_wav": "wav", "pyarrow_parquet": "parquet"}
+INPUTS_OF = {
+    "scipy_mat": "cwru",
+    "scipy_wav": "wav",
+    "pyarrow_parquet": "parquet",
+    "nptdms": "tdms",
+    "pyuff": "uff",
+}
 CWRU_NAME = "12k_Drive_End_IR007_0_105.mat"
 WAV_NAME = "rec.wav"
 #: savemat writes the time of day into the header; a fixed one keeps runs deterministic.
@@ -242,6 +255,9 @@ class Seeds:
     mat: list[bytes]
     wav: list[bytes]
     manifest: bytes
+    tdms: list[bytes] = field(default_factory=list)
+    uff: list[bytes] = field(default_factory=list)
+    matlab: list[bytes] = field(default_factory=list)
 
     @classmethod
     def make(cls, tmp: Path) -> Seeds:
@@ -255,13 +271,25 @@ class Seeds:
         ]
         wavs = [_wav_bytes(tmp, k) for k in ("int16", "uint8", "float32", "int32", "int24")]
         manifest = (
-            "path,label,rate,channel,rpm,condition\n"
-            "rec.csv,normal,,a;b,1800,site A\n"
-            "rec.parquet,fault,,a,1800,\n"
-            f"{CWRU_NAME},inner_race,12000,DE;FE,,0hp\n"
-            f"{WAV_NAME},normal,,ch0,,\n"
+            "path,label,rate,channel,rpm,condition,units\n"
+            "rec.csv,normal,,a;b,1800,site A,\n"
+            "rec.parquet,fault,,a,1800,,g\n"
+            f"{CWRU_NAME},inner_race,12000,DE;FE,,0hp,\n"
+            f"{WAV_NAME},normal,,ch0,,,\n"
+            "rec.tdms,normal,,Vib/x;Vib/y,,,\n"
+            "rec.uff,fault,5000,1:+Z,,,m/s2\n"
         ).encode()
-        return cls(kamp, csv, _parquet_bytes(tmp), mats, wavs, manifest)
+        return cls(
+            kamp,
+            csv,
+            _parquet_bytes(tmp),
+            mats,
+            wavs,
+            manifest,
+            tdms=ff.tdms_seeds(tmp),
+            uff=ff.uff_seeds(tmp),
+            matlab=ff.matlab_seeds(tmp, _mat_bytes),
+        )
 
 
 def _write_manifest_targets(folder: Path, seeds: Seeds) -> None:
@@ -269,6 +297,8 @@ def _write_manifest_targets(folder: Path, seeds: Seeds) -> None:
     (folder / "rec.parquet").write_bytes(seeds.parquet)
     (folder / CWRU_NAME).write_bytes(seeds.mat[0])
     (folder / WAV_NAME).write_bytes(seeds.wav[0])
+    (folder / "rec.tdms").write_bytes(seeds.tdms[0])
+    (folder / "rec.uff").write_bytes(seeds.uff[0])
 
 
 # -- mutations --------------------------------------------------------------------------------
@@ -1002,6 +1032,9 @@ def _check_result(reader: str, result) -> str | None:
         return _check_recording(result.recording, limit=MAX_ACCELERATION)
     if reader == "wav":
         return _check_recording(result.recording, limit=MAX_ABS_VALUE)
+    if reader in ("tdms", "uff", "matlab"):  # (values converted to m/s² may exceed 1e12)
+        limit = MAX_ABS_VALUE if result.units is None else float("inf")
+        return _check_recording(result.recording, limit=limit)
     if reader == "manifest":
         for e, lr in result:
             if not e.path.is_file() or not e.label:
@@ -1009,6 +1042,7 @@ def _check_result(reader: str, result) -> str | None:
             if e.rate is not None and not (np.isfinite(e.rate) and e.rate > 0):
                 return f"rate {e.rate!r}"
             limit = MAX_ACCELERATION if e.path.suffix.lower() == ".mat" else MAX_ABS_VALUE
+            limit = limit if lr.units is None or e.path.suffix == ".mat" else float("inf")
             problem = _check_recording(lr.recording, limit=limit)
             if problem:
                 return f"line {e.line}: {problem}"
@@ -1046,6 +1080,29 @@ def _call(reader: str, target: Path, options: dict):
         return load_entry(ManifestEntry(path=target, label="normal", line=2))
     if reader == "manifest":
         return [(e, load_entry(e)) for e in read_manifest(target)]
+    if reader in ("tdms", "uff", "matlab"):
+        from rotordx.io import read_recording
+
+        chans = options.get("channels")
+        return read_recording(
+            target, channels=tuple(chans) if chans else None, rate=options.get("rate")
+        )
+    if reader == "nptdms":
+        import logging
+
+        from nptdms import TdmsFile
+        from nptdms.log import log_manager
+
+        log_manager.set_level(logging.ERROR)  # its warnings on stderr: noise here
+        try:
+            f = TdmsFile.read(str(target))
+            return [c[:] for g in f.groups() for c in g.channels()]
+        finally:  # (rotordx's TDMS reader, in a child of this worker, reads them)
+            log_manager.set_level(logging.WARNING)
+    if reader == "pyuff":
+        import pyuff
+
+        return pyuff.UFF(str(target)).read_sets()
     if reader == "scipy_mat":
         import scipy.io
 
@@ -1075,7 +1132,7 @@ def _names_file(message: str, reader: str, target: Path) -> bool:
     """Whether a RotordxError message names the file it is about."""
     names = {target.name, target.parent.name}
     if reader == "manifest":
-        names |= {"rec.csv", "rec.parquet", CWRU_NAME, WAV_NAME}
+        names |= {"rec.csv", "rec.parquet", CWRU_NAME, WAV_NAME, "rec.tdms", "rec.uff"}
     return any(n and n in message for n in names)
 
 
@@ -1170,6 +1227,9 @@ def _job(task: dict) -> dict:
 
     if "memory_mb" in task:
         _limits.MAX_PARQUET_MEMORY = int(task["memory_mb"] * 2**20 / 2)
+        _limits.MAX_READER_MEMORY = int(task["memory_mb"] * 2**20 / 2)
+    if "reader_timeout" in task:  # the TDMS / UFF child, before the worker itself is killed
+        _limits.READER_TIMEOUT = _limits.PARQUET_TIMEOUT = task["reader_timeout"]
     before = _peak_rss_kib()
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
@@ -1479,6 +1539,19 @@ def _make_input(reader: str, seeds: Seeds, rng: random.Random, work: Path) -> tu
         else:
             data, how = _mutate(seed, rng, text=False)
         target = work / WAV_NAME
+    elif kind in ("tdms", "uff", "matlab"):
+        pool = {"tdms": seeds.tdms, "uff": seeds.uff, "matlab": seeds.matlab}[kind]
+        k = rng.randrange(len(pool))
+        seed = pool[k]
+        mutator = {"tdms": ff.mutate_tdms, "uff": ff.mutate_uff, "matlab": _mutate_mat}[kind]
+        if pick < 0.6:
+            data, how = _mutate_structured(seed, rng, mutator)
+        else:
+            data, how = _mutate(seed, rng, text=kind == "uff")
+        target = work / f"rec.{'mat' if kind == 'matlab' else kind}"
+        lists = {"tdms": ff.TDMS_CHANNELS, "uff": ff.UFF_CHANNELS, "matlab": ff.MATLAB_CHANNELS}
+        options["channels"] = ff.channels_for(lists[kind], k, rng)
+        options["rate"] = rng.choice((None,) * 6 + (5000.0, 1000.0))
     elif kind == "manifest":
         _write_manifest_targets(work, seeds)
         data, how = _mutate(seeds.manifest, rng, text=True)
@@ -1497,8 +1570,17 @@ def _command(reader: str, target: Path, options: dict) -> str:
         "scipy_mat": f"import scipy.io; scipy.io.loadmat({t})",
         "scipy_wav": f"import scipy.io.wavfile; scipy.io.wavfile.read({t})",
         "pyarrow_parquet": f"import pyarrow.parquet as pq; pq.read_table({t})",
+        "nptdms": f"from nptdms import TdmsFile; f = TdmsFile.read({t}); "
+        "[c[:] for g in f.groups() for c in g.channels()]",
+        "pyuff": f"import pyuff; pyuff.UFF({t}).read_sets()",
+        **dict.fromkeys(
+            ("tdms", "uff", "matlab"),
+            f"from rotordx.io import read_recording; read_recording({t}, "
+            f"channels={tuple(options['channels']) if options.get('channels') else None!r}, "
+            f"rate={options.get('rate')!r})",
+        ),
         "cwru": "from rotordx.io import read_cwru; "
-        f"read_cwru({t}, channels={tuple(options.get('channels', ('DE',)))!r})",
+        f"read_cwru({t}, channels={tuple(options.get('channels') or ('DE',))!r})",
         "parquet": f"from rotordx.io import read_channels; read_channels({t}, "
         f"rate={options.get('rate')!r})",
         "csv": f"from rotordx.io import read_channels; read_channels({t}, "
@@ -1601,6 +1683,7 @@ def fuzz(
                 "slow": slow,
                 "memory_mb": memory_mb,
                 "rss_mib": rss_mb,
+                "reader_timeout": timeout / 2,
             }
 
     try:
