@@ -225,6 +225,10 @@ def _api(name: str, **kw) -> Callable[[dict], object]:
             from rotordx.io import read_cwru
 
             return read_cwru(paths["target"], **kw)
+        if name == "read_recording":
+            from rotordx.io import read_recording
+
+            return read_recording(paths["target"], **kw)
         if name == "read_manifest":
             from rotordx.io import read_manifest
 
@@ -943,6 +947,384 @@ CASES: tuple[Case, ...] = (
         ("model.safetensors", "not a readable safetensors file"),
     ),
 )
+
+
+# -- issue 13: time columns, generic MATLAB files, TDMS, UFF 58 ----------------------------
+
+
+def _listed(name: str, writer: Callable[[Path], object], *, rate: str = "", channel: str = ""):
+    """``name`` written by ``writer(path)`` and a manifest listing it on line 2 (with
+    ``rate`` and ``channel``) and a valid CSV on line 3."""
+
+    def build(root: Path) -> dict:
+        p = root / name
+        writer(p)
+        write_csv(root / "ok.csv", seed=3)
+        m = write_manifest(
+            root / "manifest.csv",
+            [f"{name},normal,{rate},{channel}", "ok.csv,fault,1000,"],
+            "path,label,rate,channel",
+        )
+        return {"data": str(m), "target": str(m), "file": str(p)}
+
+    return build
+
+
+def _timed_csv(header: str, t: np.ndarray) -> Callable[[Path], Path]:
+    def write(path: Path) -> Path:
+        sig = signal(len(t))
+        rows = (",".join(f"{v:.12g}" for v in row) for row in np.column_stack([t, *sig]))
+        return write_lines(path, [header, *rows])
+
+    return write
+
+
+def _gap() -> np.ndarray:
+    """Times at 1 kHz with sample 2000 missing."""
+    return np.delete(np.arange(N_SAMPLES + 1) / FS, 2000)
+
+
+def _generic_mat(variables: Callable[[], dict]) -> Callable[[Path], Path]:
+    def write(path: Path) -> Path:
+        import scipy.io
+
+        scipy.io.savemat(path, variables())
+        return path
+
+    return write
+
+
+def _mfpt() -> dict:
+    return {"bearing": {"gs": signal()[0][:, None], "sr": FS, "rate": 25.0, "load": 270.0}}
+
+
+def _tdms(channels: Callable[[], list], *, keep: float = 1.0) -> Callable[[Path], None]:
+    """A TDMS file of ``[(group, channel, data, properties)]`` (cut to ``keep``)."""
+
+    def write(path: Path) -> None:
+        import pytest
+
+        pytest.importorskip("nptdms")
+        from nptdms import ChannelObject, GroupObject, TdmsWriter
+
+        chans = channels()
+        with TdmsWriter(str(path)) as w:
+            groups = [GroupObject(g) for g in dict.fromkeys(c[0] for c in chans)]
+            w.write_segment(groups + [ChannelObject(g, c, d, properties=p) for g, c, d, p in chans])
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * keep)])
+
+    return write
+
+
+def _wf(unit: str = "g") -> dict:
+    return {"wf_increment": 1 / FS, "wf_start_offset": 0.0, "unit_string": unit}
+
+
+def _lying_tdms(path: Path) -> None:
+    """A channel of 4 doubles whose raw data index claims 2^40 values (8 TiB): npTDMS alone
+    reads the 4 values and only warns that the data does not fill a chunk."""
+    _tdms(lambda: [("Vib", "x", signal(4)[0], _wf())])(path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"/'Vib'/'x'") + len(b"/'Vib'/'x'")
+    struct.pack_into("<Q", data, at + 12, 2**40)
+    path.write_bytes(bytes(data))
+
+
+def _incomplete_tdms(path: Path) -> None:
+    """Found by fuzzing npTDMS alone (seed 3): three segments (a time, a float32 and an int16
+    channel; a string channel in the first) whose first segment's next-segment offset is
+    0xFFFFFFFFFFFFFFFF (a segment still being written). npTDMS then reads string offsets
+    from the data of the segments after it and asks for gigabytes: MemoryError under 1 GiB
+    (types.py, read_values). rotordx refuses it on npTDMS's warning, in its child process."""
+    import pytest
+
+    pytest.importorskip("nptdms")
+    from nptdms import ChannelObject, GroupObject, TdmsWriter
+
+    fs = 5000.0
+
+    def sig(n: int, k: int) -> np.ndarray:
+        t = np.arange(n) / fs
+        return np.sin(2 * np.pi * (30 + 7 * k) * t) * (1 + k) + 0.05 * np.cos(2 * np.pi * 900 * t)
+
+    with TdmsWriter(str(path)) as w:
+        for s in range(3):
+            objs = [GroupObject("Meta"), GroupObject("Data")] if s == 0 else []
+            objs += [
+                ChannelObject("Data", "Time", np.arange(s * 200, (s + 1) * 200) / fs),
+                ChannelObject("Data", "a", sig(200, s).astype(np.float32)),
+                ChannelObject("Data", "b", (sig(200, s) * 1000).astype(np.int16)),
+            ]
+            if s == 0:
+                objs.append(ChannelObject("Meta", "note", np.array(["one", "two"])))
+            w.write_segment(objs)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<Q", data, 12, 2**64 - 1)
+    path.write_bytes(bytes(data))
+
+
+def _uff(records: Callable[[], list[dict]], *, edit=None) -> Callable[[Path], None]:
+    """A UFF file of type-58 records ``{node, dir, data, func, inc}`` (text edited by
+    ``edit``)."""
+
+    def write(path: Path) -> None:
+        import pytest
+
+        pyuff = pytest.importorskip("pyuff")
+        sets = []
+        for r in records():
+            data = r["data"]
+            inc = r.get("inc", 1 / FS)
+            sets.append(
+                pyuff.prepare_58(
+                    binary=0, id1="rec", func_type=r.get("func", 1), rsp_node=r["node"],
+                    rsp_dir=r["dir"], ref_node=0, ref_dir=0, ord_data_type=4,
+                    num_pts=len(data), abscissa_spacing=1, abscissa_min=0.0, abscissa_inc=inc,
+                    abscissa_spec_data_type=17 if r.get("func", 1) == 1 else 18,
+                    abscissa_axis_units_lab="s", ordinate_spec_data_type=12,
+                    ordinate_axis_units_lab="g", orddenom_spec_data_type=0,
+                    z_axis_spec_data_type=0, data=data, x=np.arange(len(data)) * inc,
+                )
+            )  # fmt: skip
+        path.unlink(missing_ok=True)
+        pyuff.UFF(str(path)).write_sets(sets, mode="add")
+        if edit is not None:
+            path.write_text(edit(path.read_text()))
+
+    return write
+
+
+def _drop_data_lines(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:-41] + lines[-1:])  # 40 lines of 4 values: 160 values fewer
+
+
+READER_CASES: tuple[Case, ...] = (
+    Case(
+        "csv_time_missing_sample",
+        _listed("gap.csv", _timed_csv("time,a,b", _gap())),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "manifest.csv: line 2",
+            "gap.csv: line 2002, column 'time': time step 0.002 s",
+            "expected every step within 50% of the mean (a missing or repeated sample?",
+        ),
+    ),
+    Case(
+        "csv_time_disagrees_with_rate",
+        _listed("x.csv", _timed_csv("X-Axis,a,b", np.arange(N_SAMPLES) / 2000.0), rate="1000"),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "manifest.csv: line 2",
+            "x.csv: column 'X-Axis': the time axis gives 2000 Hz",
+            "the rate given says 1000 Hz; expected them to agree within 1%",
+        ),
+    ),
+    Case(
+        "csv_headerless_time_in_ms",
+        _raw(
+            "ms.csv",
+            lambda r: (
+                _timed_csv("", np.arange(N_SAMPLES) + 0.5)(r / "v.csv")
+                .read_bytes()
+                .split(b"\n", 1)[1]
+            ),
+        ),
+        _api("read_channels", rate=FS),
+        TRAIN_QUIET,
+        DataError,
+        ("ms.csv: column 'f0': the time axis gives 1 Hz", "a time axis in ms?"),
+    ),
+    Case(
+        "csv_two_time_columns",
+        _listed("two.csv", _timed_csv("time,Time (s),a", np.arange(N_SAMPLES) / FS)),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("two.csv: line 1, columns 'time', 'Time (s)' are all time columns; expected one",),
+    ),
+    Case(
+        "csv_time_unit_unknown",
+        _listed("h.csv", _timed_csv("time [h],a,b", np.arange(N_SAMPLES) / FS)),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("h.csv: column 'time [h]': time in 'h'; expected seconds (s), milliseconds (ms)",),
+    ),
+    Case(
+        "csv_epoch_milliseconds",
+        _listed("ep.csv", _timed_csv("timestamp,a,b", 1.7e12 + np.arange(N_SAMPLES))),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "ep.csv: line 2, column 'timestamp': found 1.7e+12; expected seconds",
+            "epoch milliseconds? name the column e.g. 'timestamp [ms]'",
+        ),
+    ),
+    Case(
+        "mat_variable_not_found",
+        _listed("rig.mat", _generic_mat(_mfpt), channel="bearing.g"),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "manifest.csv: line 2",
+            "rig.mat: variable 'bearing.g' not found: no 'g' in 'bearing'",
+            "variables present: bearing (struct: gs, sr, rate, load)",
+        ),
+    ),
+    Case(
+        "mat_rate_disagrees",
+        _listed("rig.mat", _generic_mat(_mfpt), channel="bearing.gs", rate="48000"),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rig.mat: variable 'bearing.sr' says 1000 Hz, the rate given is 48000 Hz",),
+    ),
+    Case(
+        "mat_no_rate",
+        _listed("x.mat", _generic_mat(lambda: {"x": signal()[0][:, None]})),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("x.mat: no sample rate", "give the rate (the manifest's 'rate', or --rate)"),
+    ),
+    Case(
+        "mat_square_matrix",
+        _listed("sq.mat", _generic_mat(lambda: {"x": np.ones((8, 8)), "fs": FS}), channel="x"),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("sq.mat: variable 'x' is a square 8x8 matrix; expected time along the longer side",),
+    ),
+    Case(
+        "mat_struct_not_a_channel",
+        _listed("rig.mat", _generic_mat(_mfpt), channel="bearing"),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rig.mat: variable 'bearing': found struct: gs, sr, rate, load; expected real numbers",),
+    ),
+    Case(
+        "tdms_not_tdms",
+        _listed("rec.tdms", lambda p: p.write_bytes(b"PK\x03\x04 not TDMS")),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.tdms: not a readable TDMS file", "starts with b'PK\\x03\\x04'; expected 'TDSm'"),
+    ),
+    Case(
+        "tdms_truncated",
+        _listed("rec.tdms", _tdms(lambda: [("Vib", "x", signal()[0], _wf())], keep=0.7)),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "rec.tdms: not a readable TDMS file (truncated or corrupt?)",
+            "npTDMS: Last segment of file has less data than expected",
+        ),
+    ),
+    Case(
+        "tdms_channel_not_found",
+        _listed("rec.tdms", _tdms(lambda: [("Vib", "x", signal()[0], _wf())]), channel="Vib/z"),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.tdms: no channel 'Vib/z'; expected 'group/channel', channels present: Vib/x",),
+    ),
+    Case(
+        "tdms_text_channel",
+        _listed(
+            "rec.tdms",
+            _tdms(lambda: [("Log", "s", np.array(["a", "b"]), {}), ("V", "x", signal()[0], _wf())]),
+            channel="Log/s",
+        ),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.tdms: channel 'Log/s' holds string values; expected numbers",),
+    ),
+    Case(
+        "tdms_value_count_lies",
+        _listed("rec.tdms", _lying_tdms),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "manifest.csv: line 2",
+            "rec.tdms: not a readable TDMS file (truncated or corrupt?)",
+            "npTDMS: Data size 32 is not a multiple of the chunk size 8796093022208",
+        ),
+    ),
+    Case(
+        "tdms_incomplete_segment_string_offsets",
+        _listed("rec.tdms", _incomplete_tdms),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        (
+            "manifest.csv: line 2",
+            "rec.tdms: not a readable TDMS file (truncated or corrupt?)",
+            "npTDMS: Last segment of file has less data than expected",
+        ),
+    ),
+    Case(
+        "uff_not_uff",
+        _listed("rec.uff", lambda p: p.write_text("time,a\n0,1\n")),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.uff: not a readable UFF file (another format?)", "the delimiter '    -1'"),
+    ),
+    Case(
+        "uff_truncated",
+        _listed(
+            "rec.uff",
+            _uff(lambda: [{"node": 1, "dir": 3, "data": signal()[0]}], edit=lambda t: t[:2000]),
+        ),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.uff: not a readable UFF file (truncated?): no complete data set",),
+    ),
+    Case(
+        "uff_fewer_values_than_its_header",
+        _listed(
+            "rec.uff",
+            _uff(lambda: [{"node": 1, "dir": 3, "data": signal()[0]}], edit=_drop_data_lines),
+        ),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.uff: channel '1:+Z' (data set 1): 3840 values, its header says 4000 (truncated?)",),
+    ),
+    Case(
+        "uff_no_time_response",
+        _listed("rec.uff", _uff(lambda: [{"node": 1, "dir": 3, "data": signal()[0], "func": 4}])),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.uff: 1 type-58 data set(s), none a time response (found FRF)",),
+    ),
+    Case(
+        "uff_channel_not_found",
+        _listed(
+            "rec.uff", _uff(lambda: [{"node": 1, "dir": 3, "data": signal()[0]}]), channel="2:+X"
+        ),
+        _api("load_entries"),
+        TRAIN_QUIET,
+        DataError,
+        ("rec.uff: no channel '2:+X'; expected '<node>:<direction>', channels present: 1:+Z",),
+    ),
+)
+
+CASES = (*CASES, *READER_CASES)
 
 
 # -- files that crash a native parser (issue 16) ----------------------------------------------

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -111,6 +112,32 @@ def test_valid_inputs_are_accepted(tmp_path):
     run = write_window_bundle(tmp_path / "run")
     r = runner.invoke(app, ["evaluate", str(run), str(manifest), "--json"])
     assert r.exit_code == 0, r.output
+
+
+def test_valid_reader_inputs_are_accepted(tmp_path):
+    """The builders of the issue-13 rows, without their defect, load through a manifest."""
+    import badinputs as b
+    from rotordx.io import load_entry, read_manifest
+
+    pytest.importorskip("nptdms")
+    pytest.importorskip("pyuff")
+    t = np.arange(N_SAMPLES) / FS
+    builds = {
+        "timed": b._listed("t.csv", b._timed_csv("X-Axis,a,b", t), rate="1000"),
+        "bare": b._listed(
+            "h.csv", lambda p: b.write_lines(p, b._timed_csv("", t)(p).read_text().splitlines()[1:])
+        ),
+        "mat": b._listed("rig.mat", b._generic_mat(b._mfpt), channel="bearing.gs"),
+        "tdms": b._listed("r.tdms", b._tdms(lambda: [("Vib", "x", b.signal()[0], b._wf())])),
+        "uff": b._listed("r.uff", b._uff(lambda: [{"node": 1, "dir": 3, "data": b.signal()[0]}])),
+    }
+    for what, build in builds.items():
+        root = tmp_path / what
+        root.mkdir()
+        entries = read_manifest(build(root)["target"])
+        rec = load_entry(entries[0])
+        assert rec.recording.fs == FS, what
+        assert rec.recording.signals.shape[1] == N_SAMPLES, what
 
 
 def _fuzzer():
