@@ -16,6 +16,17 @@ medians of ``repeats`` runs:
 * **Parquet**: ``pyarrow.parquet.read_table`` of a 3-channel, 10^6-row file (and a
   10^4-row one) against ``check_parquet`` + ``read_parquet_isolated`` (the read in a
   forked child under a memory limit, the table back as Arrow IPC).
+* **TDMS** (issue 13): npTDMS's ``TdmsFile.read`` and every channel's values, of a
+  4-channel float64 file of 60 s at 25.6 kHz, against :func:`rotordx.io.read_tdms` (npTDMS
+  in a forked child under a memory limit, the values back through a memory file, then the
+  checks);
+* **UFF 58**: ``pyuff.UFF(path).read_sets()`` of 4 time responses of 10 s at 25.6 kHz,
+  ASCII and binary (58b), against :func:`rotordx.io.read_uff` (likewise in a child);
+* **generic MATLAB**: ``scipy.io.loadmat`` of a struct holding 4 channels of 60 s at
+  25.6 kHz against :func:`rotordx.io.read_matlab` (its pure-Python ``read_mat`` and the
+  variable rules).
+
+Both ways must return the same values: the benchmark compares them exactly.
 
 The arrays are compared inside the benchmark: ``read_mat`` must return exactly the bytes
 ``scipy.io.loadmat(..., mat_dtype=True)`` returns.
@@ -201,8 +212,105 @@ def run(quick: bool, repeats: int) -> Section:
                 "fork, RLIMIT_AS, Arrow IPC via memfd",
             )
             section.data[key] = {"mb": mb, "arrow_s": t["arrow"], "checked_s": t["checked"]}
+        _reader_rows(section, tmp, quick, repeats)
     section.notes.append(
         "- 'vs native' is the native reader's median time over this row's (above 1×: faster "
         "than the native reader); the two alternate run by run in one process."
     )
     return section
+
+
+def _tdms_file(path: Path, x: np.ndarray, fs: float) -> None:
+    from nptdms import ChannelObject, GroupObject, TdmsWriter
+
+    props = {"wf_increment": 1 / fs, "wf_start_offset": 0.0, "unit_string": "m/s^2"}
+    with TdmsWriter(str(path)) as w:
+        w.write_segment(
+            [GroupObject("Vib")]
+            + [ChannelObject("Vib", f"a{k}", row, props) for k, row in enumerate(x)]
+        )
+
+
+def _uff_file(path: Path, x: np.ndarray, fs: float, binary: int) -> None:
+    import pyuff
+
+    sets = [
+        pyuff.prepare_58(
+            binary=binary, id1=f"a{k}", func_type=1, rsp_node=k + 1, rsp_dir=3, ref_node=0,
+            ref_dir=0, ord_data_type=4, num_pts=row.size, abscissa_spacing=1, abscissa_min=0.0,
+            abscissa_inc=1 / fs, abscissa_spec_data_type=17, abscissa_axis_units_lab="s",
+            ordinate_spec_data_type=12, ordinate_axis_units_lab="m/s^2",
+            orddenom_spec_data_type=0, z_axis_spec_data_type=0, data=row,
+            x=np.arange(row.size) / fs,
+        )
+        for k, row in enumerate(x)
+    ]  # fmt: skip
+    pyuff.UFF(str(path)).write_sets(sets, mode="add")
+
+
+def _reader_rows(section, tmp: Path, quick: bool, repeats: int) -> None:
+    """TDMS and UFF 58 (issue 13): ours (a forked child, then the checks) vs the library in
+    this process; generic MATLAB: read_matlab vs scipy.io.loadmat."""
+    try:
+        import nptdms
+        import pyuff
+    except ModuleNotFoundError as exc:
+        section.notes.append(f"- TDMS / UFF rows skipped: {exc.name} is not installed.")
+        return
+    import scipy.io
+
+    from rotordx.io import read_matlab, read_tdms, read_uff
+
+    fs = 25_600.0
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, int(fs * (2 if quick else 60))))
+    tdms = tmp / "rec.tdms"
+    _tdms_file(tdms, x, fs)
+
+    def theirs_tdms():
+        f = nptdms.TdmsFile.read(str(tdms))
+        return np.vstack([c[:] for c in f["Vib"].channels()])
+
+    same = np.array_equal(theirs_tdms(), read_tdms(tdms)[0].signals)
+    t = _alternate({"theirs": theirs_tdms, "ours": lambda: read_tdms(tdms)}, repeats)
+    what = f"TDMS {x.shape[1] / fs:g} s x 4 float64"
+    _pair(section, what, tdms, t, "npTDMS TdmsFile.read", "rotordx read_tdms (child)", same)
+    section.data["tdms"] = {"mb": tdms.stat().st_size / 1e6, **t, "identical": same}
+
+    x = x[:, : int(fs * (0.5 if quick else 10))]
+    for binary in (0, 1):
+        uff = tmp / f"rec{binary}.uff"
+        _uff_file(uff, x, fs, binary)
+
+        def theirs_uff(uff=uff):
+            return np.vstack([d["data"] for d in pyuff.UFF(str(uff)).read_sets()])
+
+        same = np.array_equal(theirs_uff(), read_uff(uff)[0].signals)
+        t = _alternate({"theirs": theirs_uff, "ours": lambda uff=uff: read_uff(uff)}, repeats)
+        what = f"UFF 58{'b' if binary else ''} {x.shape[1] / fs:g} s x 4"
+        _pair(section, what, uff, t, "pyuff read_sets", "rotordx read_uff (child)", same)
+        section.data[f"uff{'b' if binary else ''}"] = {"mb": uff.stat().st_size / 1e6, **t}
+
+    mat = tmp / "generic.mat"
+    x = rng.standard_normal((4, int(fs * (2 if quick else 60))))
+    scipy.io.savemat(mat, {"rig": {"acc": x.T, "fs": fs}})
+    same = np.array_equal(
+        scipy.io.loadmat(mat)["rig"]["acc"][0, 0].T, read_matlab(mat, channels=("rig.acc",)).signals
+    )
+    t = _alternate(
+        {
+            "theirs": lambda: scipy.io.loadmat(mat),
+            "ours": lambda: read_matlab(mat, channels=("rig.acc",)),
+        },
+        repeats,
+    )
+    what = f"MATLAB struct {x.shape[1] / fs:g} s x 4"
+    _pair(section, what, mat, t, "scipy.io.loadmat", "rotordx read_matlab (rig.acc)", same)
+    section.data["matlab"] = {"mb": mat.stat().st_size / 1e6, **t, "identical": same}
+
+
+def _pair(section, what: str, path: Path, t: dict, theirs: str, ours: str, same: bool) -> None:
+    mb = path.stat().st_size / 1e6
+    section.add(what, theirs, t["theirs"], mb / t["theirs"], "baseline", f"{mb:.1f} MB")
+    note = "values identical" if same else "VALUES DIFFER"
+    section.add(what, ours, t["ours"], mb / t["ours"], ratio(t["theirs"], t["ours"]), note)
