@@ -42,6 +42,7 @@ from rotordx._atomic import atomic_dir, write_text_atomic
 from rotordx.data.dataset import Dataset, load_data, revolutions_to_samples
 from rotordx.data.splits import WindowConfig, all_windows, split_dataset
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.features.bearing import bearing_geometry
 from rotordx.io.cwru import parse_cwru_name
 from rotordx.models.metrics import score_predictions
 from rotordx.models.registry import WINDOW, check_protocol, default_train_config, make_classifier
@@ -176,6 +177,7 @@ def cross_validate(
     seed: int = 0,
     threads: int = 1,
     progress: bool = True,
+    bearing: str | None = None,
 ) -> dict:
     """Train and score every model on every fold.
 
@@ -184,6 +186,11 @@ def cross_validate(
     revolutions : float, optional
         Window length in shaft revolutions instead of ``window`` samples: at
         the median speed of the recordings (every recording needs an rpm).
+    bearing : str, optional
+        The monitored bearing (a catalogue name or ``balls:d:D:angle``,
+        :func:`rotordx.features.bearing.bearing_geometry`) for recordings
+        whose source does not say which bearing they carry (a manifest);
+        default the data's own (CWRU files carry the SKF 6205).
 
     Returns
     -------
@@ -208,7 +215,9 @@ def cross_validate(
     )
     hop = config.hop
     folds = make_folds(ds, by)
-    params = {"fs": ds.fs, "geometry": ds.bearing, "threads": threads}
+    if bearing is not None:
+        bearing_geometry(bearing)  # a bad name fails here, before any training
+    params = {"fs": ds.fs, "geometry": bearing or ds.bearing, "threads": threads}
     results: dict[str, list[dict]] = {m: [] for m in models}
     for fold in folds:
         tr, va = split_dataset(ds.subset(fold.train), config=config, seed=seed)
@@ -269,6 +278,7 @@ def cross_validate(
         "window": window,
         "hop": hop,
         "seed": seed,
+        "bearing": bearing or ds.bearing,
         "classes": list(ds.classes),
         "folds": [
             {
