@@ -78,6 +78,28 @@ def _speed(d, speed_hz: float) -> tuple[str, str]:
     return "estimated", ""
 
 
+def _electrical_orders(d, speed_hz: float) -> dict[float, float]:
+    """Orders (2x and up) within the spectrum's resolution of an electrical line.
+
+    Induction motors vibrate at twice the mains frequency (the magnetic pull
+    of each pole pair) and its multiples: 100, 200 … Hz on 50 Hz mains, 120,
+    240 … Hz on 60 Hz. On a 2-pole motor 2x lies within a hertz of it. An
+    order closer to such a line than the Hann window's main lobe (two bins of
+    the physics windows) cannot be told from it.
+    """
+    lobe = 2.0 * d.fs / d.window
+    out = {}
+    for k in d.phys.order_list:
+        if k < 2:
+            continue
+        f = k * speed_hz
+        for mains in MAINS_HZ:
+            line = 2 * mains * max(1, round(f / (2 * mains)))
+            if abs(f - line) <= lobe:
+                out[float(k)] = float(line)
+    return out
+
+
 def _bearing(d, speed_hz: float, channels: range) -> dict | None:
     """The strongest envelope evidence among ``channels`` (None without a bearing)."""
     env = d.envelope()
@@ -180,7 +202,13 @@ def assemble(d) -> Diagnosis:
         bearing = _bearing(d, speed, range(1))  # the model's bearing evidence: first channel
     else:
         bearing = _bearing(d, speed, range(len(d.channel_names)))
-    phys = judge(chans, baseline=baseline, bearing=bearing, speed_ambiguous=ambiguous)
+    phys = judge(
+        chans,
+        baseline=baseline,
+        bearing=bearing,
+        speed_ambiguous=ambiguous,
+        electrical=_electrical_orders(d, speed),
+    )
     physics = {"verdict": phys.verdict, "confidence": phys.confidence, "faults": phys.faults}
     common = {
         "path": d.name,

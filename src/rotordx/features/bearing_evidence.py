@@ -18,9 +18,11 @@ Lines that are not evidence
   and not counted. (The 6203 of the Paderborn rig at 1500 rpm has its ball
   spin frequency at 49.9 Hz: without this rule the 50 Hz line reads as a ball
   defect on every healthy recording.)
-* **Shaft harmonics.** Looseness, misalignment and rubs put lines at ``m ×``
-  shaft speed. Where one lies inside a search band, the line found counts
-  only if it is closer to the defect harmonic than to the shaft harmonic.
+* **Shaft orders.** Looseness, misalignment and rubs put lines at ``m ×``
+  shaft speed, and where the envelope shows half orders (0.5x, 1.5x:
+  looseness, rubs) at ``m / 2 ×`` too. Where one lies inside a search band,
+  the line found counts only if it is closer to the defect harmonic than to
+  the shaft order.
 * **Band limits.** The envelope of a band of width ``B`` carries modulation
   only up to ``B / 2``; harmonics above it, or above the Nyquist frequency,
   are not counted.
@@ -40,12 +42,12 @@ Functions
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from rotordx.exceptions import ParameterError
+from rotordx.features._envelope_lines import OK, comb_step, envelope_line
 from rotordx.features.bearing import (
     DEFECT_FAULTS,
     DEFECTS,
@@ -53,7 +55,7 @@ from rotordx.features.bearing import (
     check_geometry,
     defect_multipliers,
 )
-from rotordx.features.orders import MAINS_HZ, _band_peak
+from rotordx.features.orders import MAINS_HZ
 from rotordx.signal.validate import check_fs, check_positive
 
 __all__ = ["CANDIDATES", "THRESHOLDS", "bearing_evidence", "check_thresholds"]
@@ -65,8 +67,6 @@ CANDIDATES: tuple[str, ...] = ("bpfo", "bpfi", "bsf")
 #: family), for envelope spectra averaged over >= 4 segments of 1 s (docs/data.md).
 THRESHOLDS: dict[str, float] = {"fundamental": 8.5, "second": 3.0}
 
-#: Status of a line that counts; the others say why it does not.
-OK = "ok"
 
 _MODULATION = {"bpfi": "shaft", "bsf": "ftf"}  # sidebands of each family
 
@@ -88,71 +88,6 @@ def _orders(geometry: Any, defect_orders: Any) -> tuple[dict[str, float], str]:
     return defect_multipliers(geometry), geometry.name or "the bearing"
 
 
-def _floor(amp: np.ndarray, df: float, centre: float, half: float) -> float:
-    """Median of the spectrum around ``centre`` (±25 %, at least ±10 bins), search band left out."""
-    w = max(0.25 * centre, 10.0 * df)
-    lo, hi = max(int(np.ceil((centre - w) / df)), 1), int(np.floor((centre + w) / df))
-    bins = np.arange(lo, min(hi, len(amp) - 1) + 1)
-    f = bins * df
-    keep = np.abs(f - centre) > half
-    vals = amp[bins[keep]] if keep.any() else amp[1:]
-    return float(np.median(vals)) if vals.size else 0.0
-
-
-def _neighbours(
-    centre: float, shaft: float, mains: tuple[float, ...], df: float, mains_tolerance: float
-) -> list[tuple[float, str, float]]:
-    """The mains multiples and shaft harmonics next to ``centre``: (Hz, kind, ambiguity radius)."""
-    out = []
-    for base, kind, radius in [(m, "electrical", max(0.5 * df, mains_tolerance)) for m in mains] + [
-        (shaft, "shaft", 0.5 * df)
-    ]:
-        for k in {math.floor(centre / base), math.ceil(centre / base)}:
-            if k >= 1:
-                out.append((k * base, kind, radius))
-    return out
-
-
-def _line(
-    amp: np.ndarray,
-    df: float,
-    centre: float,
-    tolerance: float,
-    *,
-    limit: float,
-    shaft: float,
-    mains: tuple[float, ...],
-    mains_tolerance: float,
-) -> dict[str, Any]:
-    """The line nearest ``centre``: SNR against the local floor, and whether it counts."""
-    half = max(tolerance * centre, df)
-    out: dict[str, Any] = {"expected_hz": float(centre), "frequency_hz": float("nan"), "snr": 1.0}
-    if centre <= 0 or centre + half >= limit:
-        out["status"] = "beyond_band"
-        return out
-    peak, f_peak = _band_peak(amp, df, np.array(centre - half), np.array(centre + half))
-    peak, f_peak = float(peak), float(f_peak)
-    i = round(f_peak / df)
-    local = 0 < i < len(amp) - 1 and amp[i] >= amp[i - 1] and amp[i] >= amp[i + 1]
-    floor = _floor(amp, df, centre, half)
-    snr = peak / floor if floor > 0 else 1.0
-    out.update(frequency_hz=f_peak, snr=float(snr if local else min(snr, 1.0)))
-    # another line within reach: a mains multiple or a shaft harmonic. One closer to the
-    # defect harmonic than it can be resolved from makes it ambiguous; one farther away,
-    # inside the search band, has taken the peak unless the peak is clearly the defect's
-    # (a quarter bin closer to it than to the other line)
-    for f_line, kind, radius in _neighbours(centre, shaft, mains, df, mains_tolerance):
-        gap = abs(f_line - centre)
-        if gap <= radius or (
-            gap <= half + df and abs(f_peak - centre) > abs(f_peak - f_line) - 0.25 * df
-        ):
-            out["status"] = kind
-            out["near_hz"] = float(f_line)
-            return out
-    out["status"] = OK
-    return out
-
-
 def _family(
     amp: np.ndarray,
     df: float,
@@ -165,17 +100,18 @@ def _family(
     mains: tuple[float, ...],
     mains_tolerance: float,
     thresholds: dict[str, float],
+    step: float,
 ) -> dict[str, Any]:
     f_d = mult[defect] * shaft
-    kw = {"limit": limit, "shaft": shaft, "mains": mains, "mains_tolerance": mains_tolerance}
-    lines = [_line(amp, df, k * f_d, tolerance, **kw) for k in range(1, harmonics + 1)]
+    kw = {"limit": limit, "shaft": step, "mains": mains, "mains_tolerance": mains_tolerance}
+    lines = [envelope_line(amp, df, k * f_d, tolerance, **kw) for k in range(1, harmonics + 1)]
     sidebands: list[dict[str, Any]] = []
     if defect in _MODULATION:
         f_m = shaft if defect == "bpfi" else mult["ftf"] * shaft
         for k in range(1, harmonics + 1):
             for sign in (-1.0, 1.0):
                 at = k * f_d + sign * f_m  # slip moves the defect line, not the shaft
-                sb = _line(amp, df, at, tolerance * k * f_d / max(at, df), **kw)
+                sb = envelope_line(amp, df, at, tolerance * k * f_d / max(at, df), **kw)
                 sb["k"], sb["side"] = k, int(sign)
                 sidebands.append(sb)
     counted = [ln["snr"] if ln["status"] == OK else np.nan for ln in lines]
@@ -231,9 +167,21 @@ def _families(
 ) -> dict[str, dict[str, Any]]:
     """Every candidate's family; arguments unchecked (:func:`bearing_evidence` checks them)."""
     limit = _limit(amp, df, fs, band)
+    step = comb_step(amp, df, shaft, limit, tolerance, thresholds["second"])
     return {
         d: _family(
-            amp, df, d, mult, shaft, harmonics, tolerance, limit, mains, mains_tolerance, thresholds
+            amp,
+            df,
+            d,
+            mult,
+            shaft,
+            harmonics,
+            tolerance,
+            limit,
+            mains,
+            mains_tolerance,
+            thresholds,
+            step,
         )
         for d in cands
     }
@@ -263,7 +211,7 @@ def _why_not(name: str, fam: dict[str, Any]) -> str | None:
         )
     if ln["status"] == "shaft":
         return (
-            f"{name} ({ln['expected_hz']:.1f} Hz): the line found is the shaft harmonic "
+            f"{name} ({ln['expected_hz']:.1f} Hz): the line found is the shaft order "
             f"at {ln['near_hz']:.1f} Hz"
         )
     if ln["status"] == "beyond_band":

@@ -11,6 +11,7 @@ from rotordx.data.holdout import recording_windows
 from rotordx.data.preprocessed import load_dataset
 from rotordx.data.splits import Split
 from rotordx.exceptions import DataError
+from rotordx.models.abstention import selective_scores
 from rotordx.models.loading import load_model
 from rotordx.models.metrics import score_predictions
 from rotordx.models.registry import SEED
@@ -37,8 +38,10 @@ def evaluate_run(
     Returns
     -------
     dict
-        ``model``, ``protocol``, ``run``, ``data`` and the scores
-        (:meth:`rotordx.models.Scores.to_dict`).
+        ``model``, ``protocol``, ``run``, ``data``, the scores
+        (:meth:`rotordx.models.Scores.to_dict`) and ``abstention``: with a
+        calibrated threshold, the share of windows answered (``coverage``)
+        and the accuracy of those (``answered_accuracy``), else ``None``.
     """
     bundle = load_model(run_dir, threads=threads)
     if bundle.protocol == SEED:
@@ -66,12 +69,18 @@ def evaluate_run(
             )
         # every non-overlapping window; a recording shorter than one is one, padded
         split, _ = recording_windows(ds_w, range(len(ds_w.recordings)), window=int(spec["window"]))
-    pred = bundle.classifier.predict_split(split)
+    proba = bundle.classifier.predict_proba_split(split)
+    pred = np.asarray(proba).argmax(axis=1)
     scores = score_predictions(split.y, pred, classes=bundle.classes)
+    min_confidence = bundle.input.get("min_confidence") if bundle.protocol != SEED else None
     return {
         "model": bundle.model_name,
         "protocol": bundle.protocol,
         "run": str(run_dir),
         "data": str(data),
         **scores.to_dict(),
+        # the calibrated abstention: how many windows are answered, and how many of those right
+        "abstention": (
+            selective_scores(proba, split.y, min_confidence) if min_confidence is not None else None
+        ),
     }
