@@ -113,6 +113,15 @@ def train(
             max=1.0,
         ),
     ] = 0.95,
+    false_alarm: Annotated[
+        float,
+        typer.Option(
+            help="--model baseline: the share of held-out healthy windows allowed above the "
+            "departure threshold.",
+            min=0.0001,
+            max=0.4,
+        ),
+    ] = 0.01,
     threads: Threads = DEFAULT_THREADS,
     group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
     seed: Seed = 0,
@@ -158,7 +167,11 @@ def train(
         progress=not quiet,
         cache=not no_cache,
         target_accuracy=target_accuracy or None,
+        false_alarm=false_alarm,
     )
+    if get_spec(model).one_class:
+        _print_baseline(m, out)
+        return
     epochs = f"  epochs {m['epochs_run']} (best {m['best_epoch']})" if m.get("epochs_run") else ""
     typer.echo(
         f"{model} ({protocol} protocol): test accuracy {m['accuracy'] * 100:.2f}%  "
@@ -192,6 +205,22 @@ def train(
             )
         elif ab:
             typer.echo(f"abstention: not calibrated ({ab['note']})")
+    typer.echo(f"wrote {out}/")
+
+
+def _print_baseline(m: dict, out: Path) -> None:
+    h = m["held_out"]
+    machine = f" of {m['machine']}" if m.get("machine") else ""
+    typer.echo(
+        f"baseline{machine}: {m['recordings']} healthy recording(s), {m['windows']} windows of "
+        f"{m['window']['window']} samples, {m['n_features']} physics features  "
+        f"{m['seconds']:.1f} s"
+    )
+    typer.echo(
+        f"departure threshold {m['threshold']:.3f} (the {1 - m['false_alarm_target']:.1%} "
+        f"quantile of {h['windows']} held-out healthy windows: {h['how']}); "
+        f"held-out windows above it: {h['departing_share'] * 100:.1f}%"
+    )
     typer.echo(f"wrote {out}/")
 
 

@@ -190,6 +190,7 @@ class Diagnoser:
         self.tape = Tape(readers)
         self.second: Tape | None = None
         self.held = False  # the physics read the whole recording from the tape's rest
+        self.padded: np.ndarray | None = None  # a recording shorter than the model's window
 
     # -- pass 1 ----------------------------------------------------------------------------
 
@@ -263,6 +264,15 @@ class Diagnoser:
                 self.window, self.held = total, True
                 self.phys.first(self.tape.rest[:, :total][None])
                 self.win.count = 1
+        elif not self.seed and MIN_SAMPLES <= total < self.window:
+            # shorter than the model's window: one window, padded with its mean (as in
+            # training); the physics reads the recording at once
+            rec = self.tape.rest[:, :total]
+            pad = np.repeat(rec.mean(axis=1, keepdims=True), self.window - total, axis=1)
+            self.padded = np.concatenate([rec, pad], axis=1)[None]
+            self.window, self.held = total, True
+            self.phys.first(rec[None])
+            self.win.count = 1
         elif total < self.window + (self.m - 1 if self.seed else 0):
             what = "segment" if self.seed else "window"
             raise DataError(
@@ -274,6 +284,8 @@ class Diagnoser:
             return False
         if self.held:  # the one window is still held: no second pass needed
             self.phys.second(self.tape.rest[:, :total][None])
+            if self.padded is not None:
+                self._predict(self.padded)
             return False
         self.second = Tape([Frames(self.window, self._window_chunk2)])
         return True

@@ -58,6 +58,7 @@ from rotordx.io.cwru import parse_cwru_name
 from rotordx.models.metrics import score_predictions
 from rotordx.models.registry import (
     WINDOW,
+    check_classifier,
     check_protocol,
     default_train_config,
     get_spec,
@@ -220,6 +221,7 @@ def cross_validate(
         mean fold accuracy).
     """
     for m in models:
+        check_classifier(m, "cross-validation")
         if check_protocol(m) != WINDOW:
             raise ParameterError(f"cross-validation runs window models; {m!r} is a seed model")
     ds = data if isinstance(data, Dataset) else load_data(data, fs=fs)

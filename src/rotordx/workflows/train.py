@@ -62,6 +62,7 @@ from rotordx.render.figures import (
     save_png,
 )
 from rotordx.workflows.abstain import window_calibrator
+from rotordx.workflows.baseline import DEFAULT_FALSE_ALARM, train_baseline_run
 
 __all__ = ["data_params", "fit_and_score", "train_run", "window_input_spec"]
 
@@ -283,8 +284,13 @@ def train_run(
     dataset: Preprocessed | None = None,
     cache: bool | str | os.PathLike[str] | None = False,
     target_accuracy: float | None = DEFAULT_TARGET,
+    false_alarm: float = DEFAULT_FALSE_ALARM,
 ) -> dict:
     """Train one model and write a run folder.
+
+    A one-class model (``baseline``: one machine's healthy recordings) is
+    trained by :func:`rotordx.workflows.baseline.train_baseline_run` (with
+    ``window``/``hop``, ``false_alarm``, ``seed``, threads and ``force``).
 
     Parameters
     ----------
@@ -345,6 +351,22 @@ def train_run(
     protocol = check_protocol(model, protocol)
     cfg = train_config or default_train_config(model)
     seed = cfg.seed if seed is None else seed
+    if get_spec(model).one_class:
+        if revolutions is not None or split_by is not None:
+            raise ParameterError(
+                f"{model!r} is fitted on every window of the healthy recordings: "
+                "--revolutions and --split do not apply"
+            )
+        return train_baseline_run(
+            data,
+            out=out,
+            window=window.window if window is not None else None,
+            hop=(window.hop if window is not None else None) or hop,
+            false_alarm=false_alarm,
+            seed=seed,
+            threads=cfg.threads,
+            force=force,
+        )
     pre = preprocess or PreprocessConfig()
     if protocol == SEED:
         ds = dataset or load_dataset(data, group=group, config=preprocess, cache=cache)
