@@ -5,9 +5,13 @@ fault it has not seen, that class is often wrong with a probability that
 looks confident. Selective classification answers only when the top
 probability reaches a threshold, chosen on data the model did not train on
 so that the answered windows reach a **target accuracy** (0.95 by default):
-the smallest threshold whose answered windows are at least that accurate.
-Where no threshold reaches the target with enough answered windows, the one
-with the best answered accuracy is kept and ``target_met`` says so.
+the largest set of most-confident calibration windows that is at least that
+accurate is answered, and the threshold lies midway between its least
+confident window and the most confident one left out (the calibration says
+nothing in between; with every window answered it is the chance level
+``1 / n_classes``: the model never abstains). Where no set reaches the target
+with enough answered windows, the most accurate (of those the largest) is
+kept and ``target_met`` says so.
 
 :func:`selective_scores` reports what a threshold does on labelled data:
 the **coverage** (share of windows answered) and the **answered accuracy**,
@@ -118,13 +122,21 @@ def calibrate(
     enough = answered >= min(min_answered, len(y))
     ok = enough & (acc >= target)
     if ok.any():
-        k = int(np.flatnonzero(ok)[-1])  # the lowest threshold that still meets the target
+        k = int(np.flatnonzero(ok)[-1])  # the largest answered set that meets the target
         met = True
-    else:
+    else:  # the best answered accuracy; of equally good sets the largest
         candidates = np.flatnonzero(enough)
-        k = int(candidates[np.argmax(acc[candidates])])
+        best = acc[candidates].max()
+        k = int(candidates[acc[candidates] >= best - 1e-12][-1])
         met = False
-    threshold = float(conf_sorted[k])
+    # the set is the same for any threshold above the first window left out and up to the
+    # last one answered: the calibration windows say nothing in between, so the threshold
+    # is the midpoint; with every window answered, nothing is left out (chance level)
+    k = int(last[k])
+    if k + 1 < len(y):
+        threshold = float(0.5 * (conf_sorted[k] + conf_sorted[k + 1]))
+    else:
+        threshold = 1.0 / proba.shape[1]
     return Calibration(
         min_confidence=threshold,
         target=float(target),
