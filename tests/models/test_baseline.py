@@ -207,3 +207,14 @@ def test_crossval_and_compare_refuse_the_baseline(machine):
     fleet, _ = machine
     with pytest.raises(ParameterError, match="healthy recordings only"):
         cross_validate(fleet / "manifest.csv", models=("baseline",))
+
+
+def test_threshold_is_the_quantile_or_a_log_normal_fit_when_few():
+    from rotordx.workflows.baseline import _threshold
+
+    many = np.linspace(1.0, 2.0, 1001)
+    assert _threshold(many, 0.01) == pytest.approx(np.quantile(many, 0.99), abs=2e-3)
+    few = np.array([1.0, 2.0, 4.0])  # log mean ln 2, log std ln 2
+    expected = np.exp(np.log(2.0) + 2.3263478740 * np.log(2.0))
+    assert _threshold(few, 0.01) == pytest.approx(expected)
+    assert _threshold(np.array([3.0, 3.0]), 0.01) == pytest.approx(3.0)  # no spread: the maximum

@@ -10,8 +10,9 @@ The data are recordings of one machine in good condition (every label
    (at most :data:`MAX_FOLDS` folds of whole recordings); with one, its last
    :data:`HELD_FRACTION` is scored by a baseline of the rest;
 3. sets the departure threshold at the ``1 - false_alarm`` quantile of those
-   held-out scores (at least their maximum when there are fewer than
-   ``1 / false_alarm`` of them), and fits the final baseline on every window;
+   held-out scores (with fewer than ``1 / false_alarm`` of them, the larger
+   of their maximum and a log-normal fit's quantile: :func:`_threshold`), and
+   fits the final baseline on every window;
 4. keeps the machine's healthy physics (velocity at each order, velocity RMS,
    impact statistics: the median over its recordings), so that ``rotordx
    diagnose`` names a departure with the physics rules judged against it.
@@ -28,6 +29,7 @@ import os
 import time
 from dataclasses import asdict
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 
@@ -124,10 +126,21 @@ def _rec_row(ds: Dataset, i: int, scores: np.ndarray) -> dict:
 
 
 def _threshold(scores: np.ndarray, false_alarm: float) -> float:
-    """The ``1 - false_alarm`` quantile of held-out healthy scores (their maximum if few)."""
-    if len(scores) * false_alarm < 1:
-        return float(np.max(scores))
-    return float(np.quantile(scores, 1.0 - false_alarm, method="higher"))
+    """The ``1 - false_alarm`` quantile of held-out healthy scores.
+
+    With at least ``1 / false_alarm`` scores, their empirical quantile. With
+    fewer, the empirical quantile is their maximum, which a new healthy
+    window exceeds with probability 1 / (n + 1) — 17 % for five recordings;
+    the threshold is then the larger of that maximum and the quantile of a
+    log-normal fitted to the scores (their log mean and standard deviation).
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if len(scores) * false_alarm >= 1:
+        return float(np.quantile(scores, 1.0 - false_alarm, method="higher"))
+    logs = np.log(np.maximum(scores, 1e-12))
+    spread = float(np.std(logs, ddof=1)) if len(logs) > 1 else 0.0
+    fitted = float(np.exp(logs.mean() + NormalDist().inv_cdf(1.0 - false_alarm) * spread))
+    return max(float(np.max(scores)), fitted)
 
 
 def train_baseline_run(
