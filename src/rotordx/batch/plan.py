@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 from pathlib import Path
+from types import SimpleNamespace
 
 from rotordx.batch.schema import Item
 from rotordx.exceptions import ParameterError
@@ -55,10 +56,14 @@ def plan_items(path: str | os.PathLike[str]) -> list[Item]:
     source = open_source(path, accept=ACCEPTED, hint=hint)
     items: list[Item] = []
 
-    def bad(line: int, written: str, resolved: Path | None, message: str) -> None:
+    def bad(line: int, cells: dict, resolved: Path | None, message: str) -> None:
         size, mtime = _stat(resolved) if resolved is not None else (None, None)
-        where = str(resolved) if resolved is not None else written
-        items.append(Item(where, None, size, mtime, line, None, message))
+        where = str(resolved) if resolved is not None else cells.get("path", "")
+        # what the line says of the machine, for the row (no entry to read)
+        said = SimpleNamespace(
+            **{k: cells.get(k) or None for k in ("machine", "label", "condition")}
+        )
+        items.append(Item(where, None, size, mtime, line, said, message))
 
     if source.kind == MANIFEST:
         entries = read_manifest(source.path, on_bad=bad)

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from rotordx._progress import count_progress
 from rotordx.batch.plan import deal, plan_items
-from rotordx.batch.schema import PHYSICS, error_row
+from rotordx.batch.schema import PHYSICS, error_row, identity_of
 from rotordx.batch.store import PartWriter, ResultsFolder
 from rotordx.batch.summary import BatchSummary, summarize
 from rotordx.batch.worker import Settings, diagnose_items, model_digest, warm_up
@@ -193,6 +193,15 @@ def run_batch(
     )
     settings = Settings(**{**settings.__dict__, "run": folder.run})
     writer = PartWriter(folder, part_rows=part_rows, part_seconds=part_seconds)
+    # a file changed since its row was written: that row goes, the file is diagnosed again
+    now = {(it.path, it.channel): it.identity for it in items}
+    folder.drop(
+        {
+            identity_of(r)
+            for r in folder.previous
+            if now.get((r["path"], r["channel"]), identity_of(r)) != identity_of(r)
+        }
+    )
     todo = [it for it in items if it.identity not in folder.done]
     skipped = len(items) - len(todo)
     if limit is not None:

@@ -84,8 +84,9 @@ IDENTITY: tuple[str, ...] = ("path", "channel", "size", "mtime_ns")
 class Item:
     """One recording of a batch, as planned: where it is, what the manifest says of it.
 
-    ``entry`` is the manifest entry to read (None when the line could not be
-    read: ``error`` says why).
+    ``entry`` is the manifest entry to read; for a line that could not be read
+    (``error`` says why) only what the line says of ``machine``, ``label``
+    and ``condition``.
     """
 
     path: str

@@ -200,15 +200,15 @@ class ResultsFolder:
                 {"run": self.run, "input": input, "started": time.time(), "finished": None}
             )
             write_text_atomic(self.out / META, json.dumps(self.meta, indent=2) + "\n")
-            if retry_failed:
-                self._drop_failed()
             self.previous = read_results(
                 self.out, columns=[*IDENTITY, "machine", "verdict", "error"]
             ).to_pylist()
+            self.done = {identity_of(r) for r in self.previous}
+            if retry_failed:
+                self.drop({identity_of(r) for r in self.previous if r["error"]})
         except BaseException:
             self.close()
             raise
-        self.done = {identity_of(r) for r in self.previous}
 
     def _acquire(self):
         fh = (self.out / LOCK).open("a+")
@@ -251,22 +251,35 @@ class ResultsFolder:
                 "with the same --partition-by"
             )
 
-    def _drop_failed(self) -> None:
-        """Rewrite (atomically) every part that holds rows with an error, without them."""
-        import pyarrow.compute as pc  # lazy: pyarrow takes a fraction of a second to import
+    def drop(self, identities: set[tuple]) -> int:
+        """Remove the rows of ``identities``, rewriting (atomically) the parts that hold them.
+
+        Used for rows to diagnose again: ``--retry-failed``, and files changed
+        since their row was written (the old row would contradict the new).
+        Returns the rows removed.
+        """
+        import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
         import pyarrow.parquet as pq  # lazy: as above
 
+        if not identities:
+            return 0
+        removed = 0
         for part in _parts(self.out):
-            table = pq.read_table(part)
-            keep = pc.equal(table["error"], "")
-            if pc.all(keep).as_py():
+            table = pq.read_table(part, schema=pq.read_schema(part))
+            keys = table.select(list(IDENTITY)).to_pylist()
+            keep = [identity_of(k) not in identities for k in keys]
+            if all(keep):
                 continue
-            kept = table.filter(keep)
+            removed += keep.count(False)
+            kept = table.filter(pa.array(keep))
             if kept.num_rows == 0:
                 part.unlink()
                 continue
             with atomic_file(part) as tmp:
                 pq.write_table(kept, tmp, compression="zstd")
+        self.previous = [r for r in self.previous if identity_of(r) not in identities]
+        self.done -= identities
+        return removed
 
     def finish(self, **counts) -> None:
         """Record the end of this run (its counts) in ``_batch.json``."""

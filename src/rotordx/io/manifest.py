@@ -233,22 +233,21 @@ def _entry(
     )
 
 
-def _written(row: list[str], header: list[str], base: Path) -> tuple[str, Path | None]:
-    """A bad row's path as written, and resolved where it can be."""
-    k = header.index("path")
-    written = row[k].strip() if len(row) > k else ""
+def _bad_row(row: list[str], header: list[str], base: Path) -> tuple[dict, Path | None]:
+    """A bad row's cells (as many as there are), and its path resolved where it can be."""
+    cells = {h: c.strip() for h, c in zip(header, row, strict=False)}
     try:
-        target = Path(written).expanduser()
-        return written, (target if target.is_absolute() else base / target).resolve()
+        target = Path(cells.get("path", "")).expanduser()
+        return cells, (target if target.is_absolute() else base / target).resolve()
     except (OSError, ValueError, RuntimeError):
-        return written, None
+        return cells, None
 
 
 def read_manifest(
     path: str | os.PathLike[str],
     *,
     labels: Collection[str] | None = None,
-    on_bad: Callable[[int, str, Path | None, str], None] | None = None,
+    on_bad: Callable[[int, dict, Path | None, str], None] | None = None,
 ) -> list[ManifestEntry]:
     """Read and validate a manifest CSV.
 
@@ -259,8 +258,9 @@ def read_manifest(
     labels : collection of str, optional
         The allowed labels; by default any non-empty label.
     on_bad : callable, optional
-        Called as ``on_bad(line, path_as_written, resolved_path_or_None,
-        message)`` for a line that cannot be read, instead of raising: a
+        Called as ``on_bad(line, cells, resolved_path_or_None, message)``
+        (``cells``: column -> text as written) for a line that cannot be
+        read, instead of raising: a
         batch over thousands of lines goes on and reports each bad one. What
         is wrong with the manifest as a whole (missing, empty, its header)
         still raises.
@@ -353,7 +353,7 @@ def _read(path, labels, on_bad) -> list[ManifestEntry]:
         except DataError as exc:
             if on_bad is None:
                 raise
-            on_bad(line, *_written(row, header, base), str(exc))
+            on_bad(line, *_bad_row(row, header, base), str(exc))
             bad += 1
             continue
         seen[key] = line
