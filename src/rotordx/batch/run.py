@@ -39,7 +39,10 @@ from rotordx.io.recording import LabeledRecording
 from rotordx.models.loading import load_model
 from rotordx.models.registry import missing_extra
 
-__all__ = ["BatchError", "run_batch"]
+__all__ = ["CONNECT_TIMEOUT", "BatchError", "run_batch"]
+
+#: Seconds to wait for a scheduler given by ``--scheduler`` to answer.
+CONNECT_TIMEOUT = 20.0
 
 
 class BatchError(RotordxError):
@@ -54,7 +57,7 @@ def _client(workers: int | None, scheduler: str | None):
         raise missing_extra(exc, "rotordx batch") from None
     if scheduler is not None:
         try:
-            client = Client(scheduler, timeout="20s")
+            client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT}s")
         except (OSError, TimeoutError) as exc:
             raise ParameterError(
                 f"--scheduler {scheduler}: no Dask scheduler answers there ({exc})"

@@ -194,7 +194,7 @@ def row_of(d: Diagnosis, item: Item, *, model: str, seconds: float, run: int, wo
             "diagnosis": json.dumps(_strict(full), separators=(",", ":")),
         }
     )
-    return row
+    return {c: row[c] for c in COLUMNS}
 
 
 def _strict(obj: Any) -> Any:
