@@ -71,6 +71,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "bearing_channel": ("string", "the channel it was read on"),
     "model": ("string", "`physics`, or the model's name@ the first 12 hex digits of its SHA-256"),
     "seconds": ("float64", "seconds the worker spent on it (read + diagnose)"),
+    "streamed": ("bool", "read block by block (a large CSV file), not whole"),
     "error": ("string", "empty when it worked; else why not, in one line"),
     "diagnosis": ("string", "the full JSON of `rotordx diagnose --json` for it (null on error)"),
     "run": ("int32", "which run of the batch wrote it (0, 1, … with --resume)"),
@@ -189,6 +190,7 @@ def row_of(d: Diagnosis, item: Item, *, model: str, seconds: float, run: int, wo
             "bearing_score": _number(b.get("score")),
             "bearing_significant": bool(b["significant"]) if "significant" in b else None,
             "bearing_channel": b.get("channel"),
+            "streamed": False,
             "error": "",
             # strict JSON: NaN and infinities as null, as `diagnose --json` parsers expect
             "diagnosis": json.dumps(_strict(full), separators=(",", ":")),

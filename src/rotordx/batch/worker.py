@@ -1,7 +1,9 @@
 """What a Dask worker runs: one task's recordings, read and diagnosed through the Python API.
 
 :func:`diagnose_items` reads each recording with
-:func:`rotordx.io.sources.load_entry` (the hardened readers), brings it to
+:func:`rotordx.io.sources.load_entry` (the hardened readers) — or, for a
+large CSV file, block by block (:func:`rotordx.io.sources.stream_entry`,
+:func:`rotordx.diagnosis.api.diagnose_blocks`) — brings it to
 the model's rate when there is a model, and diagnoses it with
 :func:`rotordx.diagnosis.api.diagnose` in the context
 :func:`~rotordx.diagnosis.api.context_of` gives — what ``rotordx diagnose``
@@ -18,18 +20,32 @@ import hashlib
 import os
 import socket
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from rotordx.batch.schema import PHYSICS, Item, error_row, row_of
 from rotordx.data.dataset import resample_recording
-from rotordx.diagnosis.api import context_of, diagnose, model_rate
+from rotordx.diagnosis.api import context_of, diagnose, diagnose_blocks, model_rate
 from rotordx.exceptions import ParameterError, RotordxError
-from rotordx.io.sources import load_entry
+from rotordx.io.sources import load_entry, stream_entry
 from rotordx.models.bundle import Bundle
 from rotordx.models.loading import load_model
 
-__all__ = ["Settings", "cached_model", "diagnose_items", "model_digest", "warm_up"]
+__all__ = [
+    "LOADS",
+    "STREAM_BYTES",
+    "Settings",
+    "cached_model",
+    "diagnose_items",
+    "model_digest",
+    "warm_up",
+]
+
+#: Recording files at least this large are read block by block where the format allows
+#: (:func:`rotordx.io.sources.stream_entry`); smaller ones whole (the engine holds a recording
+#: of up to 16 s whole anyway).
+STREAM_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -67,6 +83,8 @@ def model_digest(path: str | os.PathLike[str]) -> str:
 
 #: This process's loaded models: (path, digest) -> Bundle.
 _MODELS: dict[tuple[str, str], Bundle] = {}
+#: How often this process loaded each model path (once, unless the batch changes models).
+LOADS: Counter = Counter()
 
 
 def cached_model(path: str, digest: str) -> Bundle:
@@ -87,16 +105,37 @@ def cached_model(path: str, digest: str) -> Bundle:
             )
         _MODELS.clear()  # one model at a time
         _MODELS[key] = load_model(path, threads=1)
+        LOADS[path] += 1
     return _MODELS[key]
 
 
 def _diagnose_one(item: Item, settings: Settings, bundle: Bundle | None):
+    """The diagnosis of one recording, and whether it was read block by block."""
+    if (item.size or 0) >= STREAM_BYTES:
+        st = stream_entry(item.entry, default_rate=settings.rate)
+        fs = st.meta.recording.fs if st is not None else None
+        if st is not None and (bundle is None or abs(fs - model_rate(bundle)) <= 1e-9 * fs):
+            ctx = context_of(
+                st.meta, rpm=settings.rpm, bearing=settings.bearing, thresholds=settings.thresholds
+            )
+            rec = st.meta.recording
+            d = diagnose_blocks(
+                st.blocks,
+                name=rec.name,
+                fs=fs,
+                channel_names=rec.channel_names,
+                length=st.length,
+                model=bundle,
+                context=ctx,
+                spectrum=False,
+            )
+            return d, True
     r = load_entry(item.entry, default_rate=settings.rate)
     rec = r.recording
     if bundle is not None:
         rec = resample_recording(rec, model_rate(bundle))
     ctx = context_of(r, rpm=settings.rpm, bearing=settings.bearing, thresholds=settings.thresholds)
-    return diagnose(rec, model=bundle, context=ctx, spectrum=False)
+    return diagnose(rec, model=bundle, context=ctx, spectrum=False), False
 
 
 def _message(exc: BaseException) -> str:
@@ -126,11 +165,12 @@ def diagnose_items(items: list[Item], settings: Settings) -> list[dict]:
             rows.append(error_row(item, msg, seconds=time.perf_counter() - t0, **common))
             continue
         try:
-            d = _diagnose_one(item, settings, bundle)
+            d, streamed = _diagnose_one(item, settings, bundle)
         except Exception as exc:  # any recording's failure is its row, never the task's
             rows.append(error_row(item, _message(exc), seconds=time.perf_counter() - t0, **common))
             continue
-        rows.append(row_of(d, item, seconds=time.perf_counter() - t0, **common))
+        row = row_of(d, item, seconds=time.perf_counter() - t0, **common)
+        rows.append(row | {"streamed": streamed})
     return rows
 
 

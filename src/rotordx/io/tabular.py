@@ -13,9 +13,10 @@ from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
 from rotordx.io.containers import check_parquet, read_parquet_isolated
 from rotordx.io.recording import Recording
 
-__all__ = ["read_channels"]
+__all__ = ["TIME_NAMES", "csv_options", "read_channels"]
 
-_TIME_NAMES = ("time", "t", "time_s", "seconds")
+#: Names of a time column (any case).
+TIME_NAMES = ("time", "t", "time_s", "seconds")
 
 
 def _is_number(text: str) -> bool:
@@ -80,9 +81,12 @@ def _csv_problem(path: Path, exc: Exception, start: int) -> str:
     return f"could not be read as CSV ({reason[:200]})"
 
 
-def _read_csv(path: Path):
-    """The table of a CSV file and whether its first row is a header."""
-    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+def csv_options(path: Path, *, block_size: int | None = None):
+    """pyarrow's read and convert options for a recording CSV file, and where its rows start.
+
+    Returns ``(read_options, convert_options, header, first_line)``: a first
+    row that is not all numbers is the header.
+    """
     from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
     first = _first_line(path)
@@ -92,14 +96,22 @@ def _read_csv(path: Path):
         )
     cells = [c.strip() for c in first[1].split(",")]
     header = not all(_is_number(c) for c in cells)
-    opts = pacsv.ReadOptions(autogenerate_column_names=not header, skip_rows=first[0] - 1)
+    extra = {} if block_size is None else {"block_size": block_size}
+    opts = pacsv.ReadOptions(autogenerate_column_names=not header, skip_rows=first[0] - 1, **extra)
+    return opts, pacsv.ConvertOptions(null_values=[]), header, first[0]
+
+
+def _read_csv(path: Path):
+    """The table of a CSV file and whether its first row is a header."""
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+    from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
+
+    opts, convert, header, start = csv_options(path)
     try:
-        table = pacsv.read_csv(
-            path, read_options=opts, convert_options=pacsv.ConvertOptions(null_values=[])
-        )
+        table = pacsv.read_csv(path, read_options=opts, convert_options=convert)
     except (pa.ArrowException, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: {_csv_problem(path, exc, first[0])}") from exc
-    return table, header, first[0]
+        raise DataError(f"{path}: {_csv_problem(path, exc, start)}") from exc
+    return table, header, start
 
 
 def _numeric_column(path: Path, name: str, col, where) -> np.ndarray:
@@ -194,7 +206,7 @@ def read_channels(path: str | os.PathLike[str], *, rate: float | None = None) ->
             raise DataError(
                 f"{path}: {where(i)}, column {n!r}: found {float(x[i])!r}, expected a finite number"
             )
-    time_col = next((n for n in names if n.lower() in _TIME_NAMES), None)
+    time_col = next((n for n in names if n.lower() in TIME_NAMES), None)
     if time_col is not None:
         t = cols.pop(time_col)
         dt = np.diff(t)
