@@ -161,3 +161,11 @@ def test_empty_results_have_every_column(tmp_path):
         read_results(tmp_path / "res", columns=["nope"])
     with pytest.raises(DataError, match="no such folder"):
         read_results(tmp_path / "absent")
+
+
+def test_every_column_is_documented():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "batch.md").read_text(encoding="utf-8")
+    for name, (kind, meaning) in COLUMNS.items():
+        assert f"| `{name}` | {kind} | {meaning} |" in doc, name
