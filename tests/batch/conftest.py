@@ -26,7 +26,8 @@ def dask_client():
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # not 8787, which another cluster may hold
+        scheduler_kwargs={"dashboard": False},
         silence_logs=logging.ERROR,
     )
     client = Client(cluster)

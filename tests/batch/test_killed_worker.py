@@ -22,7 +22,8 @@ def test_a_worker_killed_during_the_batch_loses_and_duplicates_nothing(fleet, tm
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",  # not 8787, which another cluster may hold
+            scheduler_kwargs={"dashboard": False},
             silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster) as client,

@@ -76,7 +76,10 @@ def _client(workers: int | None, scheduler: str | None):
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # the scheduler's HTTP routes (health, metrics) on a free port of 127.0.0.1, no
+        # dashboard: not Dask's fixed 8787, which another cluster may hold (a warning)
+        dashboard_address="127.0.0.1:0",
+        scheduler_kwargs={"dashboard": False},
         silence_logs=logging.ERROR,
     )
     return Client(cluster), cluster
