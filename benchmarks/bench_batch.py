@@ -2,7 +2,8 @@
 
 Data: a simulated fleet (:func:`rotordx.simulate.fleet.write_fleet`, 6 machines x 90
 snapshots of 0.5 s, three axes, CSV: 540 recordings; quick: 2 x 10 of 0.25 s), its manifest
-without the bearing column. Every method diagnoses the same recordings by their physics:
+as written (machine, rate, rpm where given, bearing, units, direction). Every method
+diagnoses the same recordings by their physics:
 
 * **parse only** (the floor): :func:`rotordx.io.sources.load_entry` on every line, in this
   process — reading the files and nothing else;
@@ -50,23 +51,15 @@ QUICK = (2, 10, 0.25)
 
 
 def _fleet(root: Path, quick: bool) -> Path:
+    """The fleet's manifest, as ``rotordx simulate-fleet`` writes it (bearings included)."""
     from rotordx.simulate.fleet import FleetConfig, write_fleet
 
     machines, snapshots, seconds = QUICK if quick else FULL
-    manifest = write_fleet(
+    return write_fleet(
         root / "fleet",
         FleetConfig(machines=machines, snapshots=snapshots, seconds=seconds),
         seed=0,
     )
-    with manifest.open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    out = root / "fleet" / "batch.csv"
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        names = [k for k in rows[0] if k != "bearing"]  # the catalogue is not merged yet
-        w = csv.DictWriter(fh, fieldnames=names, extrasaction="ignore", lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    return out
 
 
 def _cluster(n: int):
