@@ -1,8 +1,8 @@
 """The batch tests' data: a simulated fleet with bad files (fixtures in tests/batch/conftest.py).
 
 The fleet: 6 machines x 40 snapshots of 0.25 s (240 recordings, three axes, CSV), its
-manifest without the bearing column (the simulator's catalogue names, 6205 …, are resolved
-by a catalogue not merged yet), and six bad lines: a CSV cut in the middle of a line,
+manifest as written (bearings by catalogue name, 6205 …, or custom geometry), and six bad
+lines: a CSV cut in the middle of a line,
 random bytes named like a CWRU file, a NaN, a WAV file whose manifest rate is wrong, a
 recording too short, a missing file.
 """
@@ -79,7 +79,6 @@ def write_batch_fleet(root: Path) -> Path:
     manifest = write_fleet(
         root, FleetConfig(machines=MACHINES, snapshots=SNAPSHOTS, seconds=SECONDS), seed=3
     )
-    # no bearing: the simulator's catalogue names (6205 …) resolve once the catalogue is merged
-    rows = [{k: v for k, v in r.items() if k != "bearing"} for r in read_rows(manifest)]
+    rows = read_rows(manifest)  # with its bearing column: every good row has bearing evidence
     good = root / rows[0]["path"]
     return write_manifest(root / "batch.csv", rows + bad_files(root, good))

@@ -44,10 +44,11 @@ def test_every_recording_once_and_bad_files_are_rows(results):
     good = [r for n, r in rows.items() if n not in BAD]
     assert all(r["error"] == "" and r["verdict"] and r["diagnosis"] for r in good)
     assert all(r["model"] == "physics" and r["run"] == 0 and r["seconds"] > 0 for r in good)
-    # every good row has its severity and orders; no bearing known, no bearing evidence
+    # every good row has its severity, orders and, the bearing known, its bearing evidence
     assert all(r["velocity_rms_mm_s"] > 0 and r["zone"] in "ABCD" for r in good)
     assert all(r["order_1x_mm_s"] is not None and r["kurtosis"] > 0 for r in good)
-    assert all(r["bearing_defect"] is None and r["bearing_significant"] is None for r in good)
+    assert all(r["bearing_defect"] in ("bpfo", "bpfi", "bsf") for r in good)
+    assert all(r["bearing_significant"] in (True, False) and r["bearing_score"] >= 0 for r in good)
     # the summary agrees with the table
     assert (s.total, s.skipped, s.diagnosed, s.failed) == (N_ALL, 0, N_GOOD, len(BAD))
     assert s.verdicts["failed"] == len(BAD) and sum(s.verdicts.values()) == N_ALL
