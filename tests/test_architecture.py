@@ -37,11 +37,14 @@ ROOMS: tuple[tuple[str, ...], ...] = (
     ("rotordx.diagnosis",),
     ("rotordx.render",),
     ("rotordx.workflows",),
+    ("rotordx.batch",),
     ("rotordx.cli",),
 )
 #: Third-party packages a function may import on first use (they take long to import).
 LAZY_ALLOWED = {
     "aeon",
+    "dask",
+    "distributed",
     "google",
     "matplotlib",
     "nptdms",

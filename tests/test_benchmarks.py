@@ -53,9 +53,19 @@ STAGES = {
         "peak RSS MiB",
         "above imports MiB",
     ],
+    "batch": [
+        "method",
+        "workers",
+        "recordings",
+        "median s",
+        "recordings/s",
+        "vs plain loop",
+        "note",
+    ],
 }
 TITLES = {"preprocess": "Load", "training": "Seed", "windowed": "Windowed"}
 TITLES |= {"inference": "Inference", "scaling": "Scaling", "read": "Reading binary"}
+TITLES |= {"batch": "Fleet batch"}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +158,7 @@ NUMERIC = {
     "inference": {"threads": (), "batch": (), "windows/s": (), "RTF": ()},
     "scaling": {"signal s": (), "seconds": ()},
     "read": {"median s": ()},
+    "batch": {"workers": (), "recordings": (), "median s": (), "recordings/s": ()},
 }
 
 
@@ -369,3 +380,36 @@ def test_read_stage_compares_with_the_native_readers(raw):
         assert v["identical"] is True  # read_mat's arrays are loadmat's, byte for byte
         assert v["scipy_s"] > 0 and v["read_mat_s"] > 0
     assert data["wav"]["checked_s"] > 0 and data["parquet"]["arrow_s"] > 0
+
+
+# -- batch --------------------------------------------------------------------------------------
+
+
+def test_batch_rates_and_claims_follow_from_the_seconds(quick_results, raw):
+    text = quick_results.read_text(encoding="utf-8")
+    data = _section(raw, "batch")["data"]
+    rows = _rows(raw, "batch")
+    keys = ["parse", "loop", "batch1", "batch2"]
+    assert [r["method"] for r in rows] == ["parse only (floor)", "plain loop over diagnose",
+                                           "batch", "batch"]  # fmt: skip
+    n = data["recordings"]
+    for row, key in zip(rows, keys, strict=True):
+        seconds = data["seconds"][key]
+        assert seconds == statistics.median(data["runs"][key]) > 0, key
+        assert row["median s"] == seconds and row["recordings"] == n
+        assert row["recordings/s"] == pytest.approx(n / seconds)
+        shown = _times(row["vs plain loop"])
+        assert _close_to_shown(shown, data["seconds"]["loop"] / seconds, 2), row
+    t = data["targets"]
+    assert t["speedup_2_vs_1"] == data["seconds"]["batch1"] / data["seconds"]["batch2"]
+    assert t["speedup_met"] == (t["speedup_2_vs_1"] >= 1.7)
+    assert t["overhead_1_vs_loop"] == data["seconds"]["batch1"] / data["seconds"]["loop"]
+    assert t["overhead_met"] == (t["overhead_1_vs_loop"] <= 1.3)
+    rss = data["rss_mib"]
+    assert len(rss) >= 2 and all(v > 0 for v in rss.values())
+    counts = sorted(rss, key=int)
+    assert t["rss_growth"] == rss[counts[-1]] / rss[counts[0]]
+    word = {True: "met", False: "missed"}
+    assert f"{t['speedup_2_vs_1']:.2f}× (target ≥ 1.7×) — {word[t['speedup_met']]}" in text
+    assert f"{t['overhead_1_vs_loop']:.2f}× the time (target ≤ 1.3×) — " in text
+    assert f"≤ 1.25×) — {word[t['rss_met']]}" in text

@@ -118,3 +118,56 @@ def stage_progress(label: str, *, stages: int, enabled: bool = True) -> Iterator
 
         yield stage
         bar.update(task, completed=stages, stage="done")
+
+
+@contextlib.contextmanager
+def count_progress(label: str, *, total: int, enabled: bool = True) -> Iterator[Callable]:
+    """Yield an ``advance(done=0, failed=0)`` callback for a bar over ``total`` items.
+
+    The bar shows the items done (with a result) and failed (with an error),
+    those remaining, and the rate in items per second.
+    """
+    if not enabled:
+        yield lambda done=0, failed=0: None
+        return
+    from rich.console import Console  # lazy: only when a bar is shown
+    from rich.progress import (  # lazy: as above
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn(
+            "done {task.fields[done]:,}  failed {task.fields[failed]:,}  "
+            "remaining {task.fields[remaining]:,}  {task.fields[rate]}"
+        ),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=total, done=0, failed=0, remaining=total, rate="")
+        counts = [0, 0]
+
+        def advance(done: int = 0, failed: int = 0) -> None:
+            counts[0] += done
+            counts[1] += failed
+            n = counts[0] + counts[1]
+            speed = bar.tasks[0].speed
+            bar.update(
+                task,
+                completed=n,
+                done=counts[0],
+                failed=counts[1],
+                remaining=max(total - n, 0),
+                rate=f"{speed:,.1f}/s" if speed else "",
+            )
+
+        yield advance

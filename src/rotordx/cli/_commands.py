@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rotordx.cli.diagnose",
         "Diagnose recordings by their physics (or with --model), with the evidence behind it.",
     ),
+    "batch": (
+        "rotordx.cli.batch",
+        "Diagnose every recording of a manifest on Dask (a laptop or a cluster); Parquet rows.",
+    ),
     "report": (
         "rotordx.cli.diagnose",
         "One self-contained HTML page: spectra with orders, features per class, a physics model.",

@@ -14,6 +14,7 @@ known bearing, the envelope spectrum at its defect frequencies.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 
 import numpy as np
@@ -47,6 +48,7 @@ __all__ = [
     "baseline_profile",
     "context_of",
     "diagnose",
+    "diagnose_blocks",
     "diagnose_path",
     "load_recordings",
     "model_rate",
@@ -101,16 +103,46 @@ def diagnose(
     :func:`load_recordings`, which resamples); ``context`` says what is known
     of the machine (speed, bearing, directions, a healthy baseline).
     """
-    d = Diagnoser(
-        model,
+    return diagnose_blocks(
+        lambda: [recording.signals],
         name=recording.name,
         fs=recording.fs,
         channel_names=recording.channel_names,
+        length=recording.signals.shape[1],
+        model=model,
         context=context,
         spectrum=spectrum,
-        length=recording.signals.shape[1],
     )
-    (out,) = run_passes([d], lambda: [[recording.signals]])
+
+
+def diagnose_blocks(
+    blocks: Callable[[], Iterable[np.ndarray]],
+    *,
+    name: str,
+    fs: float,
+    channel_names: tuple[str, ...],
+    length: int | None,
+    model: Bundle | None = None,
+    context: Context | None = None,
+    spectrum: bool = True,
+) -> Diagnosis:
+    """:func:`diagnose` for a recording read block by block (never held whole).
+
+    ``blocks()`` gives the recording's consecutive ``(n_channels, n)`` blocks
+    from the start, each time it is called (once, or twice when the speed
+    must be estimated first); ``length`` is its number of samples. The
+    result is :func:`diagnose`'s on the same samples.
+    """
+    d = Diagnoser(
+        model,
+        name=name,
+        fs=fs,
+        channel_names=channel_names,
+        context=context,
+        spectrum=spectrum,
+        length=length,
+    )
+    (out,) = run_passes([d], lambda: ([b] for b in blocks()))
     return out
 
 

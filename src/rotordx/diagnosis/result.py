@@ -87,6 +87,9 @@ class Diagnosis:
     model: dict | None = None
     label: str | None = None
     machine: str | None = None
+    #: the strongest envelope evidence at the bearing's defect frequencies (defect, fault,
+    #: score, significant, channel …), None without a known bearing; not in :meth:`to_dict`
+    bearing: dict | None = None
     #: (frequencies in Hz, mean amplitude (n_channels, n_freqs)) for the diagnosis plot
     spectrum: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 

@@ -272,6 +272,7 @@ def assemble(d) -> Diagnosis:
         "machine": ctx.machine,
         "spectrum": d.spectrum(),
         "physics": physics,
+        "bearing": bearing,
     }
     if d.model is None:
         return Diagnosis(

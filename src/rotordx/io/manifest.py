@@ -57,7 +57,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,8 +158,102 @@ class ManifestEntry:
         return f"{self.manifest or 'manifest'}: line {self.line}"
 
 
+def _entry(
+    row: list[str],
+    header: list[str],
+    *,
+    line: int,
+    path: Path,
+    base: Path,
+    allowed: set[str] | None,
+) -> ManifestEntry:
+    """The entry of one non-blank manifest row; DataError naming the line and column."""
+    where = f"{path}: line {line}"
+    if len(row) != len(header):
+        raise DataError(f"{where}: {len(row)} cells; expected {len(header)} ({','.join(header)})")
+    cell = dict(zip(header, (c.strip() for c in row), strict=True))
+    written = cell["path"]
+    if not written:
+        raise DataError(f"{where}, column 'path': empty; expected a file path")
+    label = cell["label"]
+    if not label:
+        raise DataError(f"{where}, column 'label': empty; expected a label")
+    if allowed is not None and label not in allowed:
+        raise DataError(
+            f"{where}, column 'label': unknown label {label!r}; "
+            f"expected one of {', '.join(sorted(allowed))}"
+        )
+    try:
+        target = Path(written).expanduser()
+        resolved = (target if target.is_absolute() else base / target).resolve()
+        exists = resolved.is_file()
+    except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, name too long, ~user
+        raise DataError(
+            f"{where}, column 'path': {written[:80]!r} is not a usable file path ({exc})"
+        ) from None
+    ext = resolved.suffix.lower()
+    if ext not in EXTENSIONS:
+        raise DataError(
+            f"{where}, column 'path': {written!r} has unsupported extension "
+            f"{resolved.suffix or '(none)'!r}; expected one of {', '.join(EXTENSIONS)}"
+        )
+    if not exists:
+        raise DataError(
+            f"{where}, column 'path': file {written!r} not found (resolved to {resolved})"
+        )
+    rate = positive_cell(cell.get("rate", ""), where=where, column="rate")
+    rpm = positive_cell(cell.get("rpm", ""), where=where, column="rpm")
+    channel = cell.get("channel", "") or None
+    if channel is not None:
+        parts = [c.strip() for c in channel.split(";")]
+        if any(not c for c in parts):
+            raise DataError(f"{where}, column 'channel': {channel!r} has an empty channel name")
+        if ext == ".mat" and _is_cwru_name(resolved):
+            parts = [c.upper() for c in parts]
+            bad = [c for c in parts if c not in CHANNELS]
+            if bad:
+                raise DataError(
+                    f"{where}, column 'channel': {', '.join(bad)} is not a .mat channel; "
+                    f"expected {', '.join(CHANNELS)}"
+                )
+        if len(set(parts)) != len(parts):
+            raise DataError(f"{where}, column 'channel': {channel!r} repeats a channel")
+        channel = ";".join(parts)
+    condition = cell.get("condition", "") or None
+    units, sensitivity = units_cells(cell, where)
+    directions = directions_cell(cell.get("direction", ""), channel, where)
+    return ManifestEntry(
+        path=resolved,
+        label=label,
+        rate=rate,
+        channel=channel,
+        rpm=rpm,
+        condition=condition,
+        machine=cell.get("machine", "") or None,
+        bearing=bearing_cell(cell.get("bearing", ""), where),
+        units=units,
+        sensitivity=sensitivity,
+        directions=directions,
+        line=line,
+        manifest=path,
+    )
+
+
+def _bad_row(row: list[str], header: list[str], base: Path) -> tuple[dict, Path | None]:
+    """A bad row's cells (as many as there are), and its path resolved where it can be."""
+    cells = {h: c.strip() for h, c in zip(header, row, strict=False)}
+    try:
+        target = Path(cells.get("path", "")).expanduser()
+        return cells, (target if target.is_absolute() else base / target).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return cells, None
+
+
 def read_manifest(
-    path: str | os.PathLike[str], *, labels: Collection[str] | None = None
+    path: str | os.PathLike[str],
+    *,
+    labels: Collection[str] | None = None,
+    on_bad: Callable[[int, dict, Path | None, str], None] | None = None,
 ) -> list[ManifestEntry]:
     """Read and validate a manifest CSV.
 
@@ -169,6 +263,13 @@ def read_manifest(
         The manifest (UTF-8 CSV with a header row; blank lines are skipped).
     labels : collection of str, optional
         The allowed labels; by default any non-empty label.
+    on_bad : callable, optional
+        Called as ``on_bad(line, cells, resolved_path_or_None, message)``
+        (``cells``: column -> text as written) for a line that cannot be
+        read, instead of raising: a
+        batch over thousands of lines goes on and reports each bad one. What
+        is wrong with the manifest as a whole (missing, empty, its header)
+        still raises.
 
     Returns
     -------
@@ -187,6 +288,10 @@ def read_manifest(
         channel is not DE/FE/BA, or a path (with the same channel) appears
         twice.
     """
+    return _read(path, labels, on_bad)
+
+
+def _read(path, labels, on_bad) -> list[ManifestEntry]:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: manifest not found")
@@ -237,90 +342,29 @@ def read_manifest(
     base = path.resolve().parent
     entries: list[ManifestEntry] = []
     seen: dict[tuple[Path, tuple[str, ...] | None], int] = {}
+    bad = 0
     for row in reader:
         line = reader.line_num
         if not row or not any(c.strip() for c in row):
             continue
-        where = f"{path}: line {line}"
-        if len(row) != len(header):
-            raise DataError(
-                f"{where}: {len(row)} cells; expected {len(header)} ({','.join(header)})"
-            )
-        cell = dict(zip(header, (c.strip() for c in row), strict=True))
-        written = cell["path"]
-        if not written:
-            raise DataError(f"{where}, column 'path': empty; expected a file path")
-        label = cell["label"]
-        if not label:
-            raise DataError(f"{where}, column 'label': empty; expected a label")
-        if allowed is not None and label not in allowed:
-            raise DataError(
-                f"{where}, column 'label': unknown label {label!r}; "
-                f"expected one of {', '.join(sorted(allowed))}"
-            )
         try:
-            target = Path(written).expanduser()
-            resolved = (target if target.is_absolute() else base / target).resolve()
-            exists = resolved.is_file()
-        except (OSError, ValueError, RuntimeError) as exc:  # NUL byte, name too long, ~user
-            raise DataError(
-                f"{where}, column 'path': {written[:80]!r} is not a usable file path ({exc})"
-            ) from None
-        ext = resolved.suffix.lower()
-        if ext not in EXTENSIONS:
-            raise DataError(
-                f"{where}, column 'path': {written!r} has unsupported extension "
-                f"{resolved.suffix or '(none)'!r}; expected one of {', '.join(EXTENSIONS)}"
-            )
-        if not exists:
-            raise DataError(
-                f"{where}, column 'path': file {written!r} not found (resolved to {resolved})"
-            )
-        rate = positive_cell(cell.get("rate", ""), where=where, column="rate")
-        rpm = positive_cell(cell.get("rpm", ""), where=where, column="rpm")
-        channel = cell.get("channel", "") or None
-        if channel is not None:
-            parts = [c.strip() for c in channel.split(";")]
-            if any(not c for c in parts):
-                raise DataError(f"{where}, column 'channel': {channel!r} has an empty channel name")
-            if ext == ".mat" and _is_cwru_name(resolved):
-                parts = [c.upper() for c in parts]
-                bad = [c for c in parts if c not in CHANNELS]
-                if bad:
-                    raise DataError(
-                        f"{where}, column 'channel': {', '.join(bad)} is not a .mat channel; "
-                        f"expected {', '.join(CHANNELS)}"
-                    )
-            if len(set(parts)) != len(parts):
-                raise DataError(f"{where}, column 'channel': {channel!r} repeats a channel")
-            channel = ";".join(parts)
-        condition = cell.get("condition", "") or None
-        units, sensitivity = units_cells(cell, where)
-        directions = directions_cell(cell.get("direction", ""), channel, where)
-        entry = ManifestEntry(
-            path=resolved,
-            label=label,
-            rate=rate,
-            channel=channel,
-            rpm=rpm,
-            condition=condition,
-            machine=cell.get("machine", "") or None,
-            bearing=bearing_cell(cell.get("bearing", ""), where),
-            units=units,
-            sensitivity=sensitivity,
-            directions=directions,
-            line=line,
-            manifest=path,
-        )
-        key = (resolved, entry.channels)
-        if key in seen:
-            raise DataError(
-                f"{where}, column 'path': {written!r} (channel {channel or 'default'}) "
-                f"is already listed on line {seen[key]}"
-            )
+            entry = _entry(row, header, line=line, path=path, base=base, allowed=allowed)
+            key = (entry.path, entry.channels)
+            if key in seen:
+                raise DataError(
+                    f"{path}: line {line}, column 'path': {row[header.index('path')].strip()!r} "
+                    f"(channel {entry.channel or 'default'}) is already listed on line "
+                    f"{seen[key]}"
+                )
+        except DataError as exc:
+            if on_bad is None:
+                raise
+            on_bad(line, *_bad_row(row, header, base), str(exc))
+            bad += 1
+            continue
         seen[key] = line
         entries.append(entry)
-    if not entries:
+    if not entries and not bad:
         raise DataError(f"{path}: manifest has a header but no entries")
     return entries
 

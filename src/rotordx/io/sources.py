@@ -20,6 +20,7 @@ from rotordx.exceptions import DataError, ParameterError
 from rotordx.io.cwru import BEARING as CWRU_BEARING
 from rotordx.io.cwru import CHANNELS as CWRU_CHANNELS
 from rotordx.io.cwru import find_cwru, parse_cwru_name, read_cwru
+from rotordx.io.entry_stream import EntryStream, stream_entry
 from rotordx.io.kamp import N_SENSORS, find_groups
 from rotordx.io.manifest import (
     EXTENSIONS,
@@ -45,11 +46,13 @@ __all__ = [
     "PREPROCESSED",
     "PREPROCESSED_KEY",
     "RECORDING",
+    "EntryStream",
     "Source",
     "entries_of",
     "load_entry",
     "open_source",
     "read_recording",
+    "stream_entry",
 ]
 
 KAMP = "kamp"

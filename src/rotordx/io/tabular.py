@@ -13,11 +13,17 @@ import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
-from rotordx.io._time import MIN_HEADERLESS_ROWS, is_counter, time_rate, time_scale
+from rotordx.io._time import (
+    MIN_HEADERLESS_ROWS,
+    TIME_NAMES,
+    is_counter,
+    time_rate,
+    time_scale,
+)
 from rotordx.io.containers import check_parquet, read_parquet_isolated
 from rotordx.io.recording import Recording
 
-__all__ = ["read_channels"]
+__all__ = ["TIME_NAMES", "csv_options", "read_channels"]
 
 #: Names of an index column (pandas writes one without a name, or ``Unnamed: 0`` when read
 #: back and written again): dropped when it counts 0, 1, 2, …
@@ -93,9 +99,12 @@ def _csv_problem(path: Path, exc: Exception, start: int) -> str:
     return f"could not be read as CSV ({reason[:200]})"
 
 
-def _read_csv(path: Path):
-    """The table of a CSV file and whether its first row is a header."""
-    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+def csv_options(path: Path, *, block_size: int | None = None):
+    """pyarrow's read and convert options for a recording CSV file, and where its rows start.
+
+    Returns ``(read_options, convert_options, header, first_line)``: a first
+    row that is not all numbers (or ISO 8601 dates and times) is the header.
+    """
     from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
 
     first = _first_line(path)
@@ -105,14 +114,22 @@ def _read_csv(path: Path):
         )
     cells = [c.strip() for c in first[1].split(",")]
     header = not all(_is_data(c) for c in cells)
-    opts = pacsv.ReadOptions(autogenerate_column_names=not header, skip_rows=first[0] - 1)
+    extra = {} if block_size is None else {"block_size": block_size}
+    opts = pacsv.ReadOptions(autogenerate_column_names=not header, skip_rows=first[0] - 1, **extra)
+    return opts, pacsv.ConvertOptions(null_values=[]), header, first[0]
+
+
+def _read_csv(path: Path):
+    """The table of a CSV file and whether its first row is a header."""
+    import pyarrow as pa  # lazy: pyarrow takes a fraction of a second to import
+    from pyarrow import csv as pacsv  # lazy: pyarrow takes a fraction of a second to import
+
+    opts, convert, header, start = csv_options(path)
     try:
-        table = pacsv.read_csv(
-            path, read_options=opts, convert_options=pacsv.ConvertOptions(null_values=[])
-        )
+        table = pacsv.read_csv(path, read_options=opts, convert_options=convert)
     except (pa.ArrowException, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: {_csv_problem(path, exc, first[0])}") from exc
-    return table, header, first[0]
+        raise DataError(f"{path}: {_csv_problem(path, exc, start)}") from exc
+    return table, header, start
 
 
 def _numeric_column(path: Path, name: str, col, where) -> np.ndarray:

@@ -250,7 +250,12 @@ def get_spec(name: str) -> ModelSpec:
 
 
 #: The extra of ``pip install 'rotordx[…]'`` that brings each optional package.
-EXTRAS: dict[str, str] = {"torch": "deep", "aeon": "rocket"}
+EXTRAS: dict[str, str] = {
+    "torch": "deep",
+    "aeon": "rocket",
+    "dask": "batch",
+    "distributed": "batch",
+}
 
 
 def missing_extra(exc: ModuleNotFoundError, what: str) -> ParameterError:
