@@ -37,11 +37,13 @@ ROOMS: tuple[tuple[str, ...], ...] = (
     ("rotordx.diagnosis",),
     ("rotordx.render",),
     ("rotordx.workflows",),
+    ("rotordx.service",),
     ("rotordx.cli",),
 )
 #: Third-party packages a function may import on first use (they take long to import).
 LAZY_ALLOWED = {
     "aeon",
+    "alembic",
     "google",
     "matplotlib",
     "onnx",
