@@ -54,6 +54,8 @@ __all__ = [
     "worker_main",
 ]
 
+#: Lowest sample rate diagnosed (Hz): the velocity band starts at 10 Hz, the orders need more.
+MIN_RATE = 100.0
 #: File names read as raw little-endian float32 frames (with ``rate`` and ``channels``).
 RAW_EXTENSIONS = (".f32", ".raw", ".bin")
 #: Most spectrum bins kept for the page (max-pooled beyond).
@@ -358,6 +360,11 @@ def run_job(job: FileJob | SamplesJob) -> Outcome | JobError:
             lr, fmt = LabeledRecording(rec), "stream"
         lr = replace(lr, recording=_named(lr.recording, job.machine))
         received = lr.recording
+        if received.fs < MIN_RATE:
+            raise ParameterError(
+                f"{received.name}: sampled at {received.fs:g} Hz; the diagnosis needs at least "
+                f"{MIN_RATE:g} Hz (orders and bearing frequencies: a few kHz)"
+            )
         rec, ctx, units = _prepare(lr, job.machine, rpm=job.rpm)
         bundle = _STATE["bundle"]
         if bundle is not None:
@@ -398,6 +405,7 @@ def _clean(message: str, job) -> str:
     if isinstance(job, FileJob):
         folder = str(Path(job.path).parent)
         message = message.replace(str(job.path), job.filename).replace(folder + "/", "")
+    message = message.replace("with --rate", "with the rate field").replace("--rate", "rate")
     return message.splitlines()[0] if message else "bad recording"
 
 

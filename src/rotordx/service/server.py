@@ -5,8 +5,9 @@ binds the socket itself (``--port 0`` picks a free port; a port in use is a
 one-line error), logs ``listening`` with the URL, then runs uvicorn on the app
 factory. SIGTERM or SIGINT stop it gracefully: no new connections, the
 requests in flight finish (up to ``--timeout`` + 5 s), the workers finish their
-jobs and stop, the database is closed. SIGINT and SIGTERM are unblocked first: a
-parent that started the server with them blocked must still be able to stop it.
+jobs and stop, the database is closed, and the exit status is 0. SIGINT and SIGTERM
+are unblocked first: a parent that started the server with them blocked must still
+be able to stop it.
 """
 
 from __future__ import annotations
@@ -46,11 +47,17 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _default_signals() -> None:
-    """SIGINT and SIGTERM unblocked and at their default handling (uvicorn installs its own)."""
+def _note(sig: int, _frame) -> None:
+    """The handler uvicorn restores after its graceful stop and calls again for the signal
+    that stopped it: the stop is done, nothing more to do (the exit status is then 0)."""
+    log.info("stopped by signal", extra={"fields": {"signal": signal.Signals(sig).name}})
+
+
+def _own_signals() -> None:
+    """SIGINT and SIGTERM unblocked (uvicorn installs its handlers over ours while serving)."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _note)
+    signal.signal(signal.SIGINT, _note)
 
 
 def serve(settings: Settings) -> int:
@@ -68,7 +75,7 @@ def serve(settings: Settings) -> int:
         db.migrate()
     finally:
         db.close()
-    _default_signals()
+    _own_signals()
     sock = bind(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     configure(settings)
