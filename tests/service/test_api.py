@@ -80,12 +80,12 @@ def test_put_creates_then_replaces_a_machine(c):
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
-        ({"units": "furlongs"}, "unknown units 'furlongs'"),
+        ({"units": "furlongs"}, "units: Input should be 'g', 'm/s2', 'mm/s' or 'V'"),
         ({"channels": ["x", "y"], "directions": ["axial"]}, "1 direction(s) for 2 channel(s)"),
         ({"bearing": "nonsense"}, "unknown bearing 'nonsense'"),
         ({"rpm": -3}, "rpm"),
         ({"units": "V"}, "need a sensitivity"),
-        ({"thresholds": "loose"}, "thresholds must be one of"),
+        ({"thresholds": "loose"}, "thresholds: Input should be 'group2_rigid'"),
         ({"colour": "red"}, "colour"),
         ({"channels": ["x", "x"]}, "distinct"),
     ],

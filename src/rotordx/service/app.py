@@ -159,6 +159,21 @@ def create_app(settings: Settings) -> FastAPI:
             {"detail": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
         )
 
+    if not settings.api_keys:  # the published schema says no key is needed: none is
+        openapi = app.openapi
+
+        def openapi_without_keys():
+            if app.openapi_schema is None:
+                spec = openapi()
+                spec.get("components", {}).pop("securitySchemes", None)
+                for path in spec.get("paths", {}).values():
+                    for op in path.values():
+                        op.pop("security", None)
+                        op.get("responses", {}).pop("401", None)
+            return app.openapi_schema
+
+        app.openapi = openapi_without_keys
+
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

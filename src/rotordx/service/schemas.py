@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from rotordx.exceptions import RotordxError
 from rotordx.features.severity import SEVERITY_PRESETS
 from rotordx.service.jobs import machine_bearing
-from rotordx.signal.units import UNITS, parse_sensitivity, parse_units
+from rotordx.signal.units import parse_sensitivity
 
 __all__ = [
     "MACHINE_PATTERN",
@@ -27,6 +34,9 @@ __all__ = [
 #: A machine's name: letters, digits, ``.``, ``_``, ``-``; 1 to 64 characters.
 MACHINE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 Direction = Literal["horizontal", "vertical", "axial", ""]
+Units = Literal["g", "m/s2", "mm/s", "V"]
+Thresholds = Literal[tuple(SEVERITY_PRESETS)]  # type: ignore[valid-type]
+ChannelName = Annotated[str, StringConstraints(pattern=r"^[^,\s][^,]{0,63}$")]
 
 
 class ErrorOut(BaseModel):
@@ -80,29 +90,19 @@ class MachineIn(BaseModel):
 
     bearing: str | None = Field(None, max_length=100)
     rpm: float | None = Field(None, gt=0, lt=1e6)
-    channels: list[str] | None = Field(None, min_length=1, max_length=64)
+    channels: list[ChannelName] | None = Field(None, min_length=1, max_length=64)
     directions: list[Direction] | None = Field(None, min_length=1, max_length=64)
-    units: str | None = Field(None, description=f"one of {', '.join(UNITS)} (default m/s2)")
+    units: Units | None = Field(None, description="the sensors' units (default m/s2)")
     sensitivity: str | None = Field(None, max_length=40, description="e.g. '100 mV/g'")
-    thresholds: str = Field("group2_rigid", description=", ".join(SEVERITY_PRESETS))
+    thresholds: Thresholds = Field("group2_rigid", description="severity zones (ISO 20816-3)")
     description: str | None = Field(None, max_length=500)
 
     @field_validator("channels")
     @classmethod
     def _channels(cls, v):
-        if v is None:
-            return v
-        v = [c.strip() for c in v]
-        if any(not c or len(c) > 64 or "," in c for c in v):
-            raise ValueError("channel names must be 1 to 64 characters, without commas")
-        if len(set(v)) != len(v):
+        if v is not None and len({c.strip() for c in v}) != len(v):
             raise ValueError("channel names must be distinct")
-        return v
-
-    @field_validator("units")
-    @classmethod
-    def _units(cls, v):
-        return None if v is None else _checked(parse_units, v)  # the canonical spelling
+        return None if v is None else [c.strip() for c in v]
 
     @field_validator("bearing")
     @classmethod
@@ -111,13 +111,6 @@ class MachineIn(BaseModel):
             return None
         _checked(machine_bearing, v.strip())
         return v.strip()
-
-    @field_validator("thresholds")
-    @classmethod
-    def _thresholds(cls, v):
-        if v not in SEVERITY_PRESETS:
-            raise ValueError(f"thresholds must be one of {', '.join(SEVERITY_PRESETS)}")
-        return v
 
     @model_validator(mode="after")
     def _together(self):
