@@ -28,7 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from rotordx import __version__
-from rotordx.service import routes, stream
+from rotordx.service import demo, routes, stream
 from rotordx.service.db import Database
 from rotordx.service.middleware import BodyLimit, RequestLog, TimeLimit
 from rotordx.service.rawfiles import RawStore, recover_raw
@@ -68,6 +68,12 @@ def _remove_stale_scratch() -> None:
                 pass
 
 
+def _report(task: asyncio.Task) -> None:
+    """Log how a background task (the demo feed) ended, unless it was cancelled."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("demo feed stopped", exc_info=task.exception())
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The ASGI application for ``settings`` (the database and workers start with it)."""
 
@@ -95,7 +101,10 @@ def create_app(settings: Settings) -> FastAPI:
             shutil.rmtree(scratch, ignore_errors=True)
             db.close()
             raise
-        app.state.service = Service(settings, db, pool, raw, scratch, revision)
+        svc = app.state.service = Service(settings, db, pool, raw, scratch, revision)
+        feeder = asyncio.create_task(demo.feed(svc, seed=settings.seed)) if settings.demo else None
+        if feeder is not None:
+            feeder.add_done_callback(_report)
         log.info(
             "ready",
             extra={
@@ -113,6 +122,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            if feeder is not None:
+                feeder.cancel()
+                with contextlib.suppress(BaseException):
+                    await feeder
             await asyncio.to_thread(pool.close, settings.timeout)
             db.close()
             shutil.rmtree(scratch, ignore_errors=True)

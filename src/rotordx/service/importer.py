@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable, Mapping
 
 from rotordx.exceptions import ParameterError
 from rotordx.service.db import Database, MachineRow, utcnow
 from rotordx.service.jobs import strict
+from rotordx.service.schemas import MACHINE_PATTERN
 from rotordx.service.store import add_diagnosis, ensure_machine
 
 __all__ = ["insert_diagnoses", "insert_diagnosis"]
@@ -41,6 +43,10 @@ def _row(row: Mapping, what: str) -> tuple[str, dt.datetime, dict, dict, str, st
     machine = row.pop("machine", None)
     if not isinstance(machine, str) or not machine:
         raise ParameterError(f"{what}: no machine")
+    if not re.match(MACHINE_PATTERN, machine):
+        raise ParameterError(
+            f"{what}: machine {machine!r}: letters, digits, '.', '_', '-' (1 to 64) expected"
+        )
     time = _as_time(row.pop("time", None), what)
     recording = dict(row.pop("recording", None) or {})
     for k in _RECORDING_KEYS:
