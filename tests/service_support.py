@@ -36,7 +36,7 @@ from rotordx.simulate.fleet import FleetConfig, Snapshot, iter_fleet
 ROTORDX = str(Path(sys.executable).with_name("rotordx"))
 #: Debian's chromium, driven by Playwright (Playwright's own browser download is not used).
 CHROMIUM = os.environ.get("ROTORDX_CHROMIUM", "/usr/bin/chromium")
-IN_CI = bool(os.environ.get("CI"))
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
 def need(ok: bool, what: str) -> None:

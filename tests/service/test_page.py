@@ -5,6 +5,7 @@ updates by itself when a new diagnosis arrives."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,9 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     need(Path(CHROMIUM).is_file(), f"chromium is not installed ({CHROMIUM})")
-    sync_api = pytest.importorskip("playwright.sync_api")
+    need(importlib.util.find_spec("playwright") is not None, "Playwright is not installed")
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
