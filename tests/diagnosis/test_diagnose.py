@@ -261,8 +261,16 @@ def test_block_by_block_equals_whole(feature_bundle, seed_bundle, which, rpm, be
     assert np.array_equal(whole.spectrum[0], freqs)
     np.testing.assert_allclose(whole.spectrum[1], amp.mean(axis=0), rtol=1e-12)
     if bearing:
-        ref = strongest_defect(rec.signals[0], fs=FS, shaft_hz=whole.speed_hz, geometry=SKF_6205)
+        # the band: a kurtogram of the first 2 s of every channel, wide enough for 3 harmonics
+        from rotordx.features.bearing import defect_multipliers
+        from rotordx.features.envelope import auto_band, envelope_min_width
+
+        width = envelope_min_width(rpm / 60 if rpm else 60.0, defect_multipliers(SKF_6205))
+        band = auto_band(rec.signals[:, : 2 * int(FS)], FS, width)
         assert whole.findings[0].kind == "bearing"
+        ref = strongest_defect(
+            rec.signals[0], fs=FS, shaft_hz=whole.speed_hz, geometry=SKF_6205, band=band
+        )
         assert whole.findings[0].statement == ref["explanation"]
     for sizes in ([1], [333, 1024, 7, 5000], [4096]):
         if sizes == [1] and which == "seed":
@@ -276,9 +284,22 @@ def test_short_recordings_are_rejected_clearly(feature_bundle, seed_bundle):
     from rotordx.io import Recording
 
     sig = _sim("normal", seconds=3.0)
-    rec = Recording(name="tiny", signals=sig[:, :1000], fs=FS, channel_names=("a", "b", "c", "d"))
-    with pytest.raises(DataError, match=r"tiny: 1000 samples, shorter than one window of 1024"):
+    rec = Recording(name="tiny", signals=sig[:, :200], fs=FS, channel_names=("a", "b", "c", "d"))
+    with pytest.raises(DataError, match=r"tiny: 200 samples, shorter than one window of 1024"):
         diagnose(rec, model=feature_bundle)
+    # shorter than the window but long enough for its physics: one window padded with its
+    # mean (as in training), the same answer as that padded window given whole
+    rec = Recording(name="snap", signals=sig[:, :1000], fs=FS, channel_names=("a", "b", "c", "d"))
+    d = diagnose(rec, model=feature_bundle, spectrum=False)
+    assert len(d.model["segments"]) == 1
+    assert d.model["segments"][0]["end_s"] == pytest.approx(1000 / FS)
+    pad = np.repeat(sig[:, :1000].mean(axis=1, keepdims=True), 24, axis=1)
+    p = feature_bundle.classifier.predict_proba(
+        np.concatenate([sig[:, :1000], pad], axis=1)[None].astype(np.float32)
+    )[0]
+    assert d.model["class_probabilities"] == pytest.approx(
+        dict(zip(feature_bundle.classes, p.tolist(), strict=True))
+    )
     rec = Recording(name="tiny", signals=sig[:, :1030], fs=FS, channel_names=("a", "b", "c", "d"))
     with pytest.raises(DataError, match=r"shorter than one segment of 1024 samples \(plus 14"):
         diagnose(rec, model=seed_bundle)

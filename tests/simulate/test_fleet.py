@@ -19,6 +19,7 @@ from rotordx.features import (
     strongest_defect,
     velocity_rms,
 )
+from rotordx.features.bearing import bearing_geometry
 from rotordx.features.orders import MAINS_HZ
 from rotordx.simulate import (
     FLEET_BEARINGS,
@@ -91,6 +92,21 @@ def test_bearing_names_and_geometry_strings():
     # the 6205 is the CWRU drive-end bearing: BPFO 3.585 x, BPFI 5.415 x shaft speed
     d = defect_frequencies(1.0, FLEET_BEARINGS[0])
     assert d["bpfo"] == pytest.approx(3.585, abs=2e-3) and d["bpfi"] == pytest.approx(5.415, 2e-3)
+
+
+def test_fleet_bearings_are_the_catalogue_s():
+    # the manifest names them: a diagnosis reads the catalogue's geometry, so the defect
+    # frequencies the simulator rings at must be the catalogue's (to 0.1 %)
+    for b in FLEET_BEARINGS[:4]:
+        ours = defect_frequencies(1.0, b)
+        theirs = defect_frequencies(1.0, bearing_geometry(bearing_label(b)))
+        for k in ("bpfo", "bpfi", "bsf", "ftf"):
+            assert ours[k] == pytest.approx(theirs[k], rel=1e-3), (b.name, k)
+    # and the geometry string of the one it does not know reads back to the same bearing
+    custom = bearing_geometry(bearing_label(FLEET_BEARINGS[4]))
+    assert defect_frequencies(1.0, custom) == pytest.approx(
+        defect_frequencies(1.0, FLEET_BEARINGS[4])
+    )
 
 
 def test_snapshot_speeds_vary_within_half_a_percent(fleet):
@@ -278,7 +294,14 @@ def test_bearing_defects_show_in_the_envelope_of_the_resonance_band(fleet, label
                     s.acceleration()[V], fs=s.fs, shaft_hz=fr, geometry=m.bearing, band=band,
                     segment=None,
                 )  # fmt: skip
-                assert found["defect"] == defect
+                f_defect = defect_frequencies(fr, m.bearing)[defect]
+                on_mains = any(
+                    abs(k * s.mains_hz - f_defect) <= 0.5 for k in range(1, 5)
+                )  # (e.g. BSF of a 6308 at 1777 rpm is 60.4 Hz: on a 60 Hz line)
+                if on_mains:  # not assessable: the detector must not name a fault from it
+                    assert not found["significant"], (s.name, found["explanation"])
+                else:
+                    assert found["defect"] == defect, (s.name, found["explanation"])
 
 
 def test_inner_race_impacts_are_modulated_at_1x(fleet):

@@ -16,6 +16,14 @@ def print_scores(m: dict) -> None:
         f"{m['accuracy'] * 100:.2f}%  macro-F1 {m['macro_f1']:.4f}  "
         f"({m['n_samples']} samples)"
     )
+    ab = m.get("abstention")
+    if ab:
+        acc = ab["answered_accuracy"]
+        console.print(
+            f"abstaining below confidence {ab['min_confidence']:.3f}: "
+            f"{ab['coverage'] * 100:.1f}% of the windows answered ({ab['answered']}), "
+            + (f"{acc * 100:.2f}% of them right" if acc is not None else "none of them")
+        )
     t = Table(title="confusion matrix (rows: true class, columns: predicted)")
     t.add_column("true \\ pred")
     for c in m["classes"]:

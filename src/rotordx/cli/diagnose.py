@@ -20,7 +20,6 @@ from rotordx.cli._common import (
 from rotordx.data.splits import DEFAULT_WINDOW, WindowConfig
 from rotordx.diagnosis.api import baseline_profile, diagnose_path
 from rotordx.exceptions import ParameterError
-from rotordx.features.bearing import BEARINGS
 from rotordx.features.severity import SEVERITY_PRESETS
 from rotordx.models.loading import load_model
 from rotordx.render.diagnosis import diagnosis_figure, diagnosis_lines
@@ -59,8 +58,11 @@ def diagnose(
     bearing: Annotated[
         str | None,
         typer.Option(
-            help=f"The monitored bearing ({', '.join(BEARINGS)}) for envelope evidence at its "
-            "defect frequencies; default the manifest's, the file's or the model's."
+            help="The monitored bearing, for envelope evidence at its defect frequencies: a "
+            "catalogue name (6200–6212, 6300–6312, also with a maker, "
+            "e.g. 'SKF 6205', 'FAG 6203') or the geometry balls:ball_diameter:pitch_diameter"
+            "[:contact_angle_deg], e.g. 8:0.235:1.245:0; default the manifest's, the file's "
+            "or the model's."
         ),
     ] = None,
     baseline: Annotated[

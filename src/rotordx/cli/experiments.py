@@ -198,6 +198,13 @@ def crossval(
     plots: Annotated[
         bool, typer.Option(help="Write a confusion matrix per model and fold.")
     ] = True,
+    bearing: Annotated[
+        str | None,
+        typer.Option(
+            help="Monitored bearing for recordings that do not name one (a catalogue name such "
+            "as 6203 or 'SKF 6205', or balls:d:D:angle); the bearing model needs it."
+        ),
+    ] = None,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
@@ -218,6 +225,7 @@ def crossval(
         seed=seed,
         threads=positive_threads(threads),
         progress=not quiet,
+        bearing=bearing,
     )
     Console().print(crossval_table(result, folds, names))
     typer.echo(f"per-recording table, confusion matrices and JSON in {out}/")

@@ -103,6 +103,25 @@ def train(
             "windows (mean of its per-instant probabilities)."
         ),
     ] = None,
+    target_accuracy: Annotated[
+        float,
+        typer.Option(
+            help="Windowed protocol: the model says 'inconclusive' below a confidence "
+            "calibrated on held-out windows so that the answered ones reach this accuracy "
+            "(0: never abstain).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.95,
+    false_alarm: Annotated[
+        float,
+        typer.Option(
+            help="--model baseline: the share of held-out healthy windows allowed above the "
+            "departure threshold.",
+            min=0.0001,
+            max=0.4,
+        ),
+    ] = 0.01,
     threads: Threads = DEFAULT_THREADS,
     group: Annotated[int | None, typer.Option(help="Group number if several.")] = None,
     seed: Seed = 0,
@@ -147,7 +166,12 @@ def train(
         force=force,
         progress=not quiet,
         cache=not no_cache,
+        target_accuracy=target_accuracy or None,
+        false_alarm=false_alarm,
     )
+    if get_spec(model).one_class:
+        _print_baseline(m, out)
+        return
     epochs = f"  epochs {m['epochs_run']} (best {m['best_epoch']})" if m.get("epochs_run") else ""
     typer.echo(
         f"{model} ({protocol} protocol): test accuracy {m['accuracy'] * 100:.2f}%  "
@@ -164,6 +188,39 @@ def train(
         typer.echo(f"split: {sp['method']} ({how}); windows of {m['window']['window']} samples")
         if sp.get("note"):
             typer.echo(f"note: {sp['note']}")
+        ab = m.get("abstention")
+        if ab and ab.get("min_confidence") is not None:
+            t = ab["test"]
+            answered = (
+                f"{t['answered_accuracy'] * 100:.2f}%"
+                if t["answered_accuracy"] is not None
+                else "-"
+            )
+            typer.echo(
+                f"abstention: inconclusive below confidence {ab['min_confidence']:.3f} "
+                f"(calibrated on {ab['n_windows']} {ab['source']} windows for "
+                f"{ab['target'] * 100:.0f}% answered accuracy"
+                + ("" if ab["target_met"] else ", not reached")
+                + f"); on the test: {t['coverage'] * 100:.1f}% answered, {answered} of them right"
+            )
+        elif ab:
+            typer.echo(f"abstention: not calibrated ({ab['note']})")
+    typer.echo(f"wrote {out}/")
+
+
+def _print_baseline(m: dict, out: Path) -> None:
+    h = m["held_out"]
+    machine = f" of {m['machine']}" if m.get("machine") else ""
+    typer.echo(
+        f"baseline{machine}: {m['recordings']} healthy recording(s), {m['windows']} windows of "
+        f"{m['window']['window']} samples, {m['n_features']} physics features  "
+        f"{m['seconds']:.1f} s"
+    )
+    typer.echo(
+        f"departure threshold {m['threshold']:.3f} (the {1 - m['false_alarm_target']:.1%} "
+        f"quantile of {h['windows']} held-out healthy windows: {h['how']}); "
+        f"held-out windows above it: {h['departing_share'] * 100:.1f}%"
+    )
     typer.echo(f"wrote {out}/")
 
 

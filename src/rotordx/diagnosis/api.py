@@ -43,6 +43,7 @@ from rotordx.models.bundle import Bundle
 
 __all__ = [
     "DIAGNOSABLE",
+    "baseline_of",
     "baseline_profile",
     "context_of",
     "diagnose",
@@ -154,24 +155,29 @@ def baseline_profile(
     Each recording's physics (velocity at each order, velocity RMS, impacts)
     is read as :func:`diagnose` reads it; the baseline is the median over
     the recordings, channel by channel (the recordings need the same
-    channels).
+    channels); see :func:`baseline_of`.
     """
+    recs = [r for path in paths for r in load_recordings(path, rate=rate)]
+    return baseline_of(recs, rpm=rpm, thresholds=thresholds)
+
+
+def baseline_of(recordings, *, rpm: float | None = None, thresholds: str = "group2_rigid") -> dict:
+    """The healthy reference (median channel physics) of loaded recordings of one machine."""
     chans = []
-    for path in paths:
-        for r in load_recordings(path, rate=rate):
-            d = Diagnoser(
-                None,
-                name=r.recording.name,
-                fs=r.recording.fs,
-                channel_names=r.recording.channel_names,
-                context=context_of(r, rpm=rpm, thresholds=thresholds),
-                spectrum=False,
-                length=r.recording.signals.shape[1],
-            )
-            run_passes([d], lambda r=r: [[r.recording.signals]])
-            prof = d.phys.profile()
-            zones = severity_zone(prof["vel_rms"], thresholds=thresholds)
-            chans.append(channel_physics(d, prof, zones))
+    for r in recordings:
+        d = Diagnoser(
+            None,
+            name=r.recording.name,
+            fs=r.recording.fs,
+            channel_names=r.recording.channel_names,
+            context=context_of(r, rpm=rpm, thresholds=thresholds),
+            spectrum=False,
+            length=r.recording.signals.shape[1],
+        )
+        run_passes([d], lambda r=r: [[r.recording.signals]])
+        prof = d.phys.profile()
+        zones = severity_zone(prof["vel_rms"], thresholds=thresholds)
+        chans.append(channel_physics(d, prof, zones))
     if not chans:
         raise DataError("no baseline recording")
     names = [c.name for c in chans[0]]

@@ -21,7 +21,7 @@ from rotordx.diagnosis.result import Context, Diagnosis
 from rotordx.diagnosis.verdict import assemble
 from rotordx.exceptions import DataError
 from rotordx.features.bearing import DEFECTS, bearing_geometry, defect_multipliers
-from rotordx.features.envelope import default_envelope_band
+from rotordx.features.envelope import BAND_SECONDS, auto_band, envelope_min_width
 from rotordx.features.orders import MAINS_HZ
 from rotordx.features.profile import WindowPhysics
 from rotordx.features.spectral import amplitude_spectrum, envelope_spectrum
@@ -181,12 +181,16 @@ class Diagnoser:
         self.env = None
         if self.geometry is not None:
             self.env = Frames(round(ENVELOPE_SEGMENT_S * self.fs), self._env_chunk, per_chunk=16)
-            self.env_band = default_envelope_band(self.fs)
+            # the band is chosen by a kurtogram of the first BAND_SECONDS (all channels
+            # pooled); the segments wait for it in env_wait
+            self.env_band: tuple[float, float] | None = None
+            self.env_wait: list[np.ndarray] = []
             self.env_sum: np.ndarray | float = 0.0
             readers.append(self.env)
         self.tape = Tape(readers)
         self.second: Tape | None = None
         self.held = False  # the physics read the whole recording from the tape's rest
+        self.padded: np.ndarray | None = None  # a recording shorter than the model's window
 
     # -- pass 1 ----------------------------------------------------------------------------
 
@@ -223,10 +227,27 @@ class Diagnoser:
         self.plot_sum = self.plot_sum + amp.sum(axis=0)
 
     def _env_chunk(self, chunk: np.ndarray) -> None:
+        if self.env_band is None:
+            self.env_wait.append(chunk)
+            if sum(c.shape[1] for c in self.env_wait) >= BAND_SECONDS * self.fs:
+                self._choose_band()
+            return
         n_ch = chunk.shape[0]
         seg = chunk.reshape(n_ch, -1, self.env.size)  # (channels, segments, samples)
         self.env_freqs, amp = envelope_spectrum(seg, fs=self.fs, band=self.env_band)
         self.env_sum = self.env_sum + amp.sum(axis=1)  # (channels, bins)
+
+    def _choose_band(self) -> None:
+        """The demodulation band from the first seconds, then the segments that waited."""
+        start = np.concatenate(self.env_wait, axis=1)
+        # wide enough for 3 harmonics of every defect with a shaft sideband; at an unknown
+        # speed that of a 2-pole motor on 60 Hz mains (the widest a speed makes it)
+        shaft = self.phys.speed_hz or 60.0
+        width = envelope_min_width(shaft, defect_multipliers(self.geometry))
+        self.env_band = auto_band(start[:, : round(BAND_SECONDS * self.fs)], self.fs, width)
+        waiting, self.env_wait = self.env_wait, []
+        for c in waiting:
+            self._env_chunk(c)
 
     # -- pass 2 ----------------------------------------------------------------------------
 
@@ -243,6 +264,15 @@ class Diagnoser:
                 self.window, self.held = total, True
                 self.phys.first(self.tape.rest[:, :total][None])
                 self.win.count = 1
+        elif not self.seed and MIN_SAMPLES <= total < self.window:
+            # shorter than the model's window: one window, padded with its mean (as in
+            # training); the physics reads the recording at once
+            rec = self.tape.rest[:, :total]
+            pad = np.repeat(rec.mean(axis=1, keepdims=True), self.window - total, axis=1)
+            self.padded = np.concatenate([rec, pad], axis=1)[None]
+            self.window, self.held = total, True
+            self.phys.first(rec[None])
+            self.win.count = 1
         elif total < self.window + (self.m - 1 if self.seed else 0):
             what = "segment" if self.seed else "window"
             raise DataError(
@@ -254,6 +284,8 @@ class Diagnoser:
             return False
         if self.held:  # the one window is still held: no second pass needed
             self.phys.second(self.tape.rest[:, :total][None])
+            if self.padded is not None:
+                self._predict(self.padded)
             return False
         self.second = Tape([Frames(self.window, self._window_chunk2)])
         return True
@@ -288,6 +320,8 @@ class Diagnoser:
             self.env.size = self.tape.total
             self._env_chunk(self.tape.rest[:, : self.tape.total])
             self.env.count = 1
+        if self.env_band is None:  # shorter than BAND_SECONDS: the band from all of it
+            self._choose_band()
         df = float(self.env_freqs[1] - self.env_freqs[0])
         return self.env_sum / self.env.count, df, self.env_band
 

@@ -19,9 +19,14 @@ bearing fault
     a defect frequency of the recording's bearing stands out in the envelope
     spectrum (:mod:`rotordx.features.envelope`).
 
-A rotor fault is named only when the vibration is significant: the worst
+Unbalance is named only when the vibration is significant: the worst
 channel is in ISO 20816 zone C or D, or, against a healthy baseline of the
-same machine, its velocity or an order is at least twice the baseline's.
+same machine, its velocity or an order is at least twice the baseline's (a
+1x-dominant spectrum is what a healthy machine shows too). A misalignment or
+looseness pattern, which a healthy machine does not show, is named from zone
+B on (confidence at most 0.75 there). Without a channel known to be axial an
+unbalance reading is at most :data:`NO_AXIAL_CAP` confident: a 1x-dominant
+misalignment looks the same on radial channels.
 Below that a machine whose spectrum has no bearing line is ``normal``;
 significant vibration without a matching pattern, a running speed that
 cannot be told from an electrical line, or two patterns of the same
@@ -33,7 +38,7 @@ far the winning rule is past its threshold and ahead of the next one
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rotordx.classes import INCONCLUSIVE, NORMAL, bearing_verdict
 from rotordx.diagnosis.result import Finding
@@ -41,6 +46,7 @@ from rotordx.diagnosis.result import Finding
 __all__ = [
     "BASELINE_RATIO",
     "MIN_CONFIDENCE",
+    "NO_AXIAL_CAP",
     "ChannelPhysics",
     "Judgement",
     "judge",
@@ -58,6 +64,10 @@ _AXIAL_OF_RADIAL = 0.5  # axial 1x / radial 1x: misalignment above
 _HARMONIC_OF_ONE = 0.2  # looseness: a harmonic or half order above a fifth of 1x
 _N_HARMONICS = 3  # looseness: this many harmonics above that
 _SIGNIFICANT_ZONES = ("C", "D")
+_PATTERN_SIG = 0.7  # zone B's significance: enough to name misalignment or looseness
+_ZONE_B_CAP = 0.75  # their confidence in zone B (acceptable vibration: a pattern to watch)
+#: Confidence of an unbalance reading when no channel is known to be axial.
+NO_AXIAL_CAP = 0.6
 
 
 @dataclass(frozen=True)
@@ -123,7 +133,10 @@ def _significance(
 
 
 def _rotor_rules(chans: list[ChannelPhysics]) -> list[Finding]:
-    """Findings of the rotor rules (unbalance, misalignment, looseness), strongest first."""
+    """Findings of the rotor rules (unbalance, misalignment, looseness), strongest first.
+
+    Orders set aside as electrical (NaN in ``orders``) count as absent.
+    """
     radial = [c for c in chans if not c.axial] or chans
     axial = [c for c in chans if c.axial]
     r = max(radial, key=lambda c: c.order(1.0))  # the radial channel with the strongest 1x
@@ -178,6 +191,7 @@ def judge(
     baseline: list[ChannelPhysics] | None = None,
     bearing: dict | None = None,
     speed_ambiguous: str = "",
+    electrical: dict[float, float] | None = None,
 ) -> Judgement:
     """The physics verdict on one recording.
 
@@ -192,21 +206,50 @@ def judge(
     speed_ambiguous : str
         Why the running speed is uncertain (empty when it is not): the
         order rules are then not trusted.
+    electrical : dict, optional
+        Orders that lie on an electrical line (order -> the line in Hz): their
+        amplitudes are not read.
     """
     sig, sig_text = _significance(chans, baseline)
+    electrical = electrical or {}
+    if electrical:  # those orders cannot be told from an electrical line: not evidence
+        chans = [
+            replace(
+                c, orders={k: (math.nan if k in electrical else v) for k, v in c.orders.items()}
+            )
+            for c in chans
+        ]
     rotor = _rotor_rules(chans)
     findings: list[Finding] = []
+    for k, line in sorted(electrical.items()):
+        findings.append(
+            Finding(
+                "electrical",
+                "",
+                f"{k:g}x lies on the {line:g} Hz electrical line (twice the mains frequency or a "
+                "multiple) within the spectrum's resolution: not read as a mechanical order",
+                0.0,
+            )
+        )
     faults: list[str] = []
     if bearing is not None and bearing.get("significant"):
         part = bearing_verdict(bearing["fault"])
-        strength = float(bearing["score"]) / max(float(bearing.get("min_snr", 10.0)), 1e-9)
+        needed = bearing.get("thresholds", {}).get("fundamental", 8.5)
+        strength = float(bearing["snr"]) / max(float(needed), 1e-9)
         findings.append(Finding(part, "envelope", bearing["explanation"], strength))
         faults.append(part)
     elif bearing is not None:
         findings.append(Finding("bearing", "envelope", bearing["explanation"], 0.0))
-    if sig >= 1:
-        faults += [f.kind for f in rotor]
-        findings += rotor
+    # unbalance needs significant vibration (zone C/D, or twice the baseline): a 1x-dominant
+    # spectrum is what a healthy machine shows too. A misalignment or looseness pattern is
+    # not what a healthy machine shows: it is named from zone B on (without a baseline)
+    named_rotor = [
+        f
+        for f in rotor
+        if sig >= 1 or (f.kind != "unbalance" and not baseline and sig >= _PATTERN_SIG)
+    ]
+    faults += [f.kind for f in named_rotor]
+    findings += named_rotor
     findings.append(Finding("severity", "", sig_text, sig))
     if speed_ambiguous:
         findings.append(Finding("speed", "", speed_ambiguous, 0.0))
@@ -218,7 +261,10 @@ def judge(
         if others:  # a second pattern of similar strength makes the first less certain
             conf *= 1.0 - 0.5 * min(max(others) / best.strength, 1.0)
         if best.kind in ("unbalance", "misalignment", "looseness"):
-            conf = min(conf, _conf(sig))
+            conf = min(conf, _conf(sig) if sig >= 1 else _ZONE_B_CAP)
+            if best.kind == "unbalance" and not any(c.axial for c in chans):
+                # without an axial channel a 1x-dominant misalignment looks the same
+                conf = min(conf, NO_AXIAL_CAP)
             if speed_ambiguous:
                 conf = min(conf, 0.5)
         verdict = best.kind

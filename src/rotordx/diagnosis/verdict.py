@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from rotordx.classes import BEARING_FAULTS, INCONCLUSIVE, KAMP_CLASSES, meaning
+from rotordx.classes import BEARING_FAULTS, INCONCLUSIVE, KAMP_CLASSES, NORMAL, meaning
 from rotordx.diagnosis.physics import ChannelPhysics, judge
 from rotordx.diagnosis.result import Diagnosis, Finding
 from rotordx.diagnosis.rules import BASELINE_FACTOR, interpret_orders, physics_verdict
@@ -23,6 +23,7 @@ from rotordx.features.envelope import defect_in_envelope
 from rotordx.features.orders import MAINS_HZ, electrical
 from rotordx.features.profile import order_label
 from rotordx.features.severity import severity_zone
+from rotordx.models.baseline import BASELINE_CLASSES, DEPARTURE
 
 __all__ = ["assemble", "channel_physics"]
 
@@ -76,6 +77,28 @@ def _speed(d, speed_hz: float) -> tuple[str, str]:
             f"({d.tape.total / d.fs:.2g} s) is too short to tell them apart: give the rpm"
         )
     return "estimated", ""
+
+
+def _electrical_orders(d, speed_hz: float) -> dict[float, float]:
+    """Orders (2x and up) within the spectrum's resolution of an electrical line.
+
+    Induction motors vibrate at twice the mains frequency (the magnetic pull
+    of each pole pair) and its multiples: 100, 200 … Hz on 50 Hz mains, 120,
+    240 … Hz on 60 Hz. On a 2-pole motor 2x lies within a hertz of it. An
+    order closer to such a line than the Hann window's main lobe (two bins of
+    the physics windows) cannot be told from it.
+    """
+    lobe = 2.0 * d.fs / d.window
+    out = {}
+    for k in d.phys.order_list:
+        if k < 2:
+            continue
+        f = k * speed_hz
+        for mains in MAINS_HZ:
+            line = 2 * mains * max(1, round(f / (2 * mains)))
+            if abs(f - line) <= lobe:
+                out[float(k)] = float(line)
+    return out
 
 
 def _bearing(d, speed_hz: float, channels: range) -> dict | None:
@@ -143,6 +166,53 @@ def _kamp_findings(d, prof: dict, sensors: list[dict]) -> list[Finding]:
     return findings
 
 
+def _departure(d, mean_p: np.ndarray, segments: list[dict], phys, common: dict) -> Diagnosis:
+    """A healthy-baseline model's diagnosis: normal, or the departure named by the physics."""
+    p_normal, p_departure = float(mean_p[0]), float(mean_p[1])
+    n_windows = len(segments)
+    departing = sum(s["label"] == DEPARTURE for s in segments)
+    findings = list(phys.findings)
+    text = (
+        f"{departing} of {n_windows} windows depart from the healthy baseline "
+        f"(mean probability {p_departure:.2f})"
+    )
+    if p_departure < 0.5:
+        verdict, confidence = NORMAL, p_normal
+        findings.insert(0, Finding("baseline", "", f"like the healthy baseline: {text}", 0.0))
+    elif phys.verdict in (NORMAL, INCONCLUSIVE):
+        verdict, confidence = INCONCLUSIVE, p_departure
+        findings.insert(
+            0,
+            Finding(
+                "baseline",
+                "",
+                f"{text}, but the departure matches no fault pattern of the physics rules",
+                p_departure,
+            ),
+        )
+    else:
+        verdict, confidence = phys.verdict, min(p_departure, phys.confidence)
+        findings.insert(0, Finding("baseline", "", f"{text}; the physics names it", p_departure))
+    model = {
+        "name": d.model.model_name,
+        "class": DEPARTURE if p_departure >= 0.5 else NORMAL,
+        "probability": max(p_normal, p_departure),
+        "class_probabilities": {NORMAL: p_normal, DEPARTURE: p_departure},
+        "segments": segments,
+        "physics_verdict": phys.verdict,
+        "physics_agrees": (phys.verdict == NORMAL) == (p_departure < 0.5),
+    }
+    return Diagnosis(
+        verdict=verdict,
+        meaning=meaning(verdict),
+        confidence=confidence,
+        faults=phys.faults,
+        findings=findings,
+        model=model,
+        **common,
+    )
+
+
 def assemble(d) -> Diagnosis:
     """The Diagnosis of a diagnoser after its last pass."""
     ctx = d.context
@@ -173,14 +243,24 @@ def assemble(d) -> Diagnosis:
         "channel": worst["name"],
         "thresholds": ctx.thresholds,
     }
+    one_class = d.model is not None and tuple(d.model.classes) == BASELINE_CLASSES
     baseline = None
-    if ctx.baseline and d.model is None:
-        baseline = [ChannelPhysics(**c) for c in ctx.baseline["channels"]]
-    if d.model is not None:
+    reference = ctx.baseline if d.model is None or ctx.baseline else None
+    if one_class and reference is None:  # a healthy-baseline model carries its machine's physics
+        reference = d.model.input.get("physics_baseline")
+    if reference:
+        baseline = [ChannelPhysics(**c) for c in reference["channels"]]
+    if d.model is not None and not one_class:
         bearing = _bearing(d, speed, range(1))  # the model's bearing evidence: first channel
     else:
         bearing = _bearing(d, speed, range(len(d.channel_names)))
-    phys = judge(chans, baseline=baseline, bearing=bearing, speed_ambiguous=ambiguous)
+    phys = judge(
+        chans,
+        baseline=baseline,
+        bearing=bearing,
+        speed_ambiguous=ambiguous,
+        electrical=_electrical_orders(d, speed),
+    )
     physics = {"verdict": phys.verdict, "confidence": phys.confidence, "faults": phys.faults}
     common = {
         "path": d.name,
@@ -204,6 +284,8 @@ def assemble(d) -> Diagnosis:
         )
     classes = d.model.classes
     mean_p, segments = _segments(d, classes)
+    if one_class:
+        return _departure(d, mean_p, segments, phys, common)
     k = int(mean_p.argmax())
     if set(classes) <= set(KAMP_CLASSES):  # the testbed's classes: its baseline rules
         findings = _kamp_findings(d, prof, sensors)

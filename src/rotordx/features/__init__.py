@@ -32,14 +32,17 @@ Severity
 
 Bearings
 --------
-    BearingGeometry, BEARINGS, SKF_6205, bearing_geometry
+    BearingGeometry, BEARINGS (catalogue 6200-6212, 6300-6312), SKF_6205, FAG_6203,
+    bearing_geometry
     defect_frequencies
 
 Envelope analysis
 -----------------
+    kurtogram, select_band (the demodulation band from the signal)
     default_envelope_band
     bearing_envelope_features
-    defect_scores
+    defect_scores (per window, at each window's bearing)
+    bearing_evidence (which defect line family stands out, and is it evidence)
     strongest_defect, defect_in_envelope
 
 Profiles
@@ -54,19 +57,22 @@ Feature vector
 
 from rotordx.features.bearing import (
     BEARINGS,
+    FAG_6203,
     SKF_6205,
     BearingGeometry,
     bearing_geometry,
     defect_frequencies,
 )
+from rotordx.features.bearing_evidence import bearing_evidence
+from rotordx.features.bearing_scores import defect_scores
 from rotordx.features.envelope import (
     bearing_envelope_features,
     default_envelope_band,
     defect_in_envelope,
-    defect_scores,
     strongest_defect,
 )
 from rotordx.features.extract import extract_features
+from rotordx.features.kurtogram import kurtogram, select_band
 from rotordx.features.orders import DEFAULT_ORDERS, estimate_running_speed, order_amplitudes
 from rotordx.features.profile import EXPLAIN_ORDERS, healthy_baseline, order_profile
 from rotordx.features.severity import (
@@ -101,6 +107,7 @@ __all__ = [
     "BEARINGS",
     "DEFAULT_ORDERS",
     "EXPLAIN_ORDERS",
+    "FAG_6203",
     "SEVERITY_PRESETS",
     "SKF_6205",
     "TIME_FEATURE_NAMES",
@@ -110,6 +117,7 @@ __all__ = [
     "amplitude_spectrum",
     "band_power_fraction",
     "bearing_envelope_features",
+    "bearing_evidence",
     "bearing_geometry",
     "clearance_factor",
     "crest_factor",
@@ -122,6 +130,7 @@ __all__ = [
     "extract_features",
     "healthy_baseline",
     "impulse_factor",
+    "kurtogram",
     "kurtosis",
     "mean",
     "order_amplitudes",
@@ -129,6 +138,7 @@ __all__ = [
     "peak",
     "peak_to_peak",
     "rms",
+    "select_band",
     "severity_zone",
     "shape_factor",
     "skewness",

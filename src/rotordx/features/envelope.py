@@ -3,8 +3,16 @@
 Band-pass the vibration around the structural resonances that bearing
 impacts ring, take the Hilbert envelope and its spectrum: a local defect
 shows as a line at its defect frequency (:mod:`rotordx.features.bearing`)
-and its harmonics. Every function needs the bearing's geometry and the
-shaft speed; none assumes a bearing.
+and its harmonics. Every function needs the bearing's geometry (or its
+defect orders) and the shaft speed; none assumes a bearing.
+
+The demodulation band is best chosen from the signal: ``band="auto"`` takes
+the most impulsive band of a spectral-kurtosis kurtogram
+(:mod:`rotordx.features.kurtogram`). Structural resonances do not move with
+the sample rate, so no fixed fraction of it is right for every machine
+(:func:`default_envelope_band` is kept as the fallback of ``band=None``).
+Which line family stands out, and whether that is evidence of a defect, is
+:func:`~rotordx.features.bearing_evidence.bearing_evidence`.
 """
 
 from __future__ import annotations
@@ -13,42 +21,64 @@ from typing import Any
 
 import numpy as np
 
-from rotordx.exceptions import ParameterError
+from rotordx.exceptions import DataError, ParameterError
 from rotordx.features._numeric import safe_div
 from rotordx.features.bearing import (
-    DEFECT_FAULTS,
     DEFECTS,
     BearingGeometry,
     check_geometry,
     defect_multipliers,
 )
-from rotordx.features.orders import _band_peak, _speed_array
+from rotordx.features.bearing_evidence import CANDIDATES, bearing_evidence, check_thresholds
+from rotordx.features.kurtogram import DEFAULT_FMIN, DEFAULT_MIN_WIDTH, select_band
+from rotordx.features.orders import MAINS_HZ, _band_peak, _speed_array
 from rotordx.features.spectral import envelope_spectrum
 from rotordx.signal.validate import as_signal, check_fs, check_positive
 
 __all__ = [
-    "SCORE_BANDS",
+    "AUTO",
+    "BAND_SECONDS",
     "bearing_envelope_features",
     "default_envelope_band",
     "defect_in_envelope",
-    "defect_scores",
+    "envelope_min_width",
     "strongest_defect",
 ]
 
+#: ``band=AUTO`` chooses the demodulation band from the signal (kurtogram).
+AUTO = "auto"
+#: Seconds at the start of a recording whose kurtogram chooses the band (``band="auto"``
+#: in :func:`strongest_defect`; the same for a stream: choose the band on the first
+#: seconds, then average the envelope spectra of every segment in it).
+BAND_SECONDS = 2.0
+
 
 def default_envelope_band(fs: float) -> tuple[float, float]:
-    """Default demodulation band ``(fs / 8, fs / 2.4)``: 1.5–5 kHz at 12 kHz.
+    """Fallback demodulation band ``(fs / 8, fs / 2.4)``: 1.5–5 kHz at 12 kHz.
 
-    A wide band in the upper half of the spectrum, where the structural
-    resonances excited by bearing impacts lie and the shaft harmonics do
-    not. With a known resonance, pass a band around it instead (or choose
-    one with a kurtogram).
+    A wide band in the upper half of the spectrum, used when ``band=None``.
+    It moves with the sample rate, which structural resonances do not:
+    prefer ``band="auto"`` (a kurtogram of the signal) or a band around a
+    known resonance.
     """
     fs = check_fs(fs)
     return fs / 8.0, fs / 2.4
 
 
-def _check_defects(defects: Any) -> tuple[str, ...]:
+def envelope_min_width(
+    shaft_hz: float, orders: dict[str, float], harmonics: int = 3, defects: Any = CANDIDATES
+) -> float:
+    """Narrowest demodulation band (Hz) whose envelope carries ``harmonics`` of every defect.
+
+    The envelope of a band of width ``B`` carries modulation up to ``B / 2``:
+    the highest harmonic plus a shaft sideband must fit, and at least
+    :data:`~rotordx.features.kurtogram.DEFAULT_MIN_WIDTH` (1 kHz).
+    """
+    top = max(orders[d] for d in defects) * harmonics + 1.0
+    return max(DEFAULT_MIN_WIDTH, 2.0 * top * float(shaft_hz))
+
+
+def check_defects(defects: Any) -> tuple[str, ...]:
     if isinstance(defects, str):
         defects = (defects,)
     try:
@@ -62,20 +92,61 @@ def _check_defects(defects: Any) -> tuple[str, ...]:
     return out
 
 
-def _check_harmonics(harmonics: Any) -> int:
+def check_harmonics(harmonics: Any) -> int:
     if isinstance(harmonics, bool) or not isinstance(harmonics, int | np.integer) or harmonics < 1:
         raise ParameterError(f"harmonics must be a positive integer, got {harmonics!r}")
     return int(harmonics)
 
 
-def _envelope(
-    x: Any, fs: float, band: Any
-) -> tuple[np.ndarray, np.ndarray, float, tuple[float, float]]:
-    """Envelope spectrum of ``x`` in ``band`` (default :func:`default_envelope_band`)."""
-    if band is None:
-        band = default_envelope_band(fs)
-    freqs, amp = envelope_spectrum(x, fs=fs, band=band)
-    return freqs, amp, float(freqs[1] - freqs[0]), (float(band[0]), float(band[1]))
+def auto_band(x: np.ndarray, fs: float, min_width: float) -> tuple[float, float]:
+    """The kurtogram's band for ``x`` (rows pooled).
+
+    Above 500 Hz (or 0.1 fs at low rates), at least ``min_width`` wide or the
+    widest that fits; at a rate too low, or on a signal too short, for any
+    band of the kurtogram, :func:`default_envelope_band`.
+    """
+    fmin = min(DEFAULT_FMIN, 0.1 * fs)
+    widest = (0.45 * fs - fmin) / 2.0
+    try:
+        return select_band(x, fs=fs, fmin=fmin, min_width=min(min_width, widest))
+    except (ParameterError, DataError):  # no band fits the rate, or x is too short for one
+        return default_envelope_band(fs)  # (bad data is reported by the envelope itself)
+
+
+def envelope_spectra(
+    x: np.ndarray, fs: float, band: Any, min_width: float = DEFAULT_MIN_WIDTH
+) -> tuple[np.ndarray, np.ndarray, float, list[tuple[float, float]]]:
+    """Envelope spectra of the rows of ``x`` (time last), each in its demodulation band.
+
+    ``band``: ``None`` (:func:`default_envelope_band`), ``"auto"`` (a
+    kurtogram per row), ``(lo, hi)`` Hz, or a list of one ``(lo, hi)`` per
+    row. Returns the frequencies, the
+    amplitudes ``(..., n_bins)``, the bin spacing and the band of each row.
+    """
+    rows = x.reshape(-1, x.shape[-1])
+    if isinstance(band, str):
+        if band != AUTO:
+            raise ParameterError(f"band must be (low, high) in Hz, None or 'auto', got {band!r}")
+        bands = [auto_band(r, fs, min_width) for r in rows]
+    elif isinstance(band, list) and len(band) == len(rows):  # one band per row
+        bands = [(float(b[0]), float(b[1])) for b in band]
+    else:
+        one = default_envelope_band(fs) if band is None else band
+        try:
+            one = (float(one[0]), float(one[1]))
+        except (TypeError, ValueError, IndexError):
+            raise ParameterError(f"band must be (low, high) in Hz, got {band!r}") from None
+        bands = [one] * len(rows)
+    amp = None
+    freqs = None
+    for b in sorted(set(bands)):
+        idx = [i for i, bi in enumerate(bands) if bi == b]
+        freqs, a = envelope_spectrum(rows[idx], fs=fs, band=b)
+        if amp is None:
+            amp = np.empty((len(rows), a.shape[-1]))
+        amp[idx] = a
+    amp = amp.reshape(*x.shape[:-1], -1)
+    return freqs, amp, float(freqs[1] - freqs[0]), bands
 
 
 def _snr_table(
@@ -122,7 +193,7 @@ def bearing_envelope_features(
     fs: float,
     shaft_hz: Any,
     geometry: BearingGeometry,
-    band: tuple[float, float] | None = None,
+    band: Any = None,
     harmonics: int = 3,
     tolerance: float = 0.02,
     defects: Any = DEFECTS,
@@ -149,10 +220,12 @@ def bearing_envelope_features(
         is a leading part of ``x.shape[:-1]`` (one speed per window).
     geometry : BearingGeometry
         The bearing (:func:`~rotordx.features.bearing.bearing_geometry` of a catalogue name).
-    band : (float, float), optional
-        Demodulation band in Hz; default :func:`default_envelope_band`
-        ``(fs / 8, fs / 2.4)``. The envelope only carries modulation rates
-        below about half the band's width.
+    band : (float, float), "auto" or None
+        Demodulation band in Hz; ``"auto"``: chosen per window and channel
+        by a kurtogram (:func:`~rotordx.features.kurtogram.select_band`);
+        ``None``: :func:`default_envelope_band` ``(fs / 8, fs / 2.4)``. The
+        envelope only carries modulation rates below about half the band's
+        width.
     harmonics : int >= 1
         Harmonics per defect frequency (1 = the fundamental only).
     tolerance : float >= 0
@@ -178,111 +251,18 @@ def bearing_envelope_features(
     """
     fs = check_fs(fs)
     geometry = check_geometry(geometry)
-    harmonics = _check_harmonics(harmonics)
+    harmonics = check_harmonics(harmonics)
     tolerance = check_positive(tolerance, "tolerance", allow_zero=True)
-    defects = _check_defects(defects)
+    defects = check_defects(defects)
     x = as_signal(x)
     speed = _speed_array(shaft_hz, x.shape[:-1])
-    _, amp, df, _ = _envelope(x, fs, band)
+    width = envelope_min_width(
+        float(np.max(speed)), defect_multipliers(geometry), harmonics, defects
+    )
+    _, amp, df, _ = envelope_spectra(x, fs, band, width)
     snr, _ = _snr_table(amp, df, fs, speed, geometry, defects, harmonics, tolerance)
     names = [f"env_{d}_{k}" for d in defects for k in range(1, harmonics + 1)]
     return snr.reshape(*snr.shape[:-2], -1), names
-
-
-#: Demodulation bands of :func:`defect_scores`, as fractions of the sample rate:
-#: 0.5–1.5, 1.5–3, 3–5 and 1–5.5 kHz at 12 kHz. A bearing's impacts excite
-#: whichever structural resonance is nearby; scanning a few bands instead of
-#: one fixed band finds it on machines whose resonances differ.
-SCORE_BANDS: tuple[tuple[float, float], ...] = (
-    (1 / 24, 1 / 8),
-    (1 / 8, 1 / 4),
-    (1 / 4, 1 / 2.4),
-    (1 / 12, 1 / 2.2),
-)
-
-
-def defect_scores(
-    x: Any,
-    *,
-    fs: float,
-    shaft_hz: Any,
-    geometry: BearingGeometry,
-    bands: Any = None,
-    harmonics: int = 3,
-    tolerance: float = 0.02,
-    defects: Any = ("bpfo", "bpfi", "bsf"),
-) -> tuple[np.ndarray, list[str]]:
-    """One evidence score per defect frequency: how strongly it stands out in the envelope.
-
-    For each demodulation band (default :data:`SCORE_BANDS` × ``fs``) the
-    envelope-spectrum SNRs of :func:`bearing_envelope_features` at harmonics
-    ``1..harmonics`` are turned into the 1/k-weighted mean of their natural
-    logarithms (the fundamental counts most: harmonics of different defects
-    nearly coincide, e.g. 3 × BPFO ≈ 2 × BPFI on the SKF 6205); the score is
-    the largest of these over the bands. 0 means no line (SNR ≈ 1); a clear
-    defect line over several harmonics gives 2–5. Harmonics whose search band
-    reaches the Nyquist frequency are left out.
-
-    The score depends on the defect *frequency*, not on how large the fault
-    is, which is what lets a model trained on some fault sizes recognise
-    others (see docs/data.md, leave-one-size-out).
-
-    Parameters
-    ----------
-    x : np.ndarray [shape=(..., n_samples)]
-    fs : float > 0
-    shaft_hz : float or np.ndarray
-        Shaft frequency in Hz: a scalar or one per window (a leading part of
-        ``x.shape[:-1]``).
-    geometry : BearingGeometry
-    bands : sequence of (float, float), optional
-        Demodulation bands in Hz.
-    harmonics : int >= 1
-    tolerance : float >= 0
-        Relative half-width of each search band.
-    defects : sequence of str
-        Subset of :data:`DEFECTS`.
-
-    Returns
-    -------
-    values : np.ndarray [shape=(..., len(defects))]
-    names : list of str
-        ``score_<defect>``.
-    """
-    fs = check_fs(fs)
-    defects = _check_defects(defects)
-    harmonics = _check_harmonics(harmonics)
-    if bands is None:
-        bands = [(lo * fs, hi * fs) for lo, hi in SCORE_BANDS]
-    try:
-        bands = [(float(lo), float(hi)) for lo, hi in bands]
-    except (TypeError, ValueError):
-        raise ParameterError(f"bands must be (low, high) pairs in Hz, got {bands!r}") from None
-    if not bands:
-        raise ParameterError("bands must name at least one (low, high) band")
-    weights = 1.0 / np.arange(1, harmonics + 1)
-    best = None
-    for band in bands:
-        snr, _ = bearing_envelope_features(
-            x,
-            fs=fs,
-            shaft_hz=shaft_hz,
-            geometry=geometry,
-            band=band,
-            harmonics=harmonics,
-            tolerance=tolerance,
-            defects=defects,
-        )
-        snr = snr.reshape(*snr.shape[:-1], len(defects), harmonics)
-        logs = np.log(np.maximum(snr, 1e-12))
-        ok = np.isfinite(logs)
-        w = np.where(ok, weights, 0.0)
-        total = w.sum(axis=-1)
-        score = np.where(
-            total > 0, (np.where(ok, logs, 0.0) * w).sum(axis=-1) / np.maximum(total, 1e-300), 0.0
-        )
-        best = score if best is None else np.maximum(best, score)
-    return best, [f"score_{d}" for d in defects]
 
 
 def strongest_defect(
@@ -291,55 +271,56 @@ def strongest_defect(
     fs: float,
     shaft_hz: float,
     geometry: BearingGeometry,
-    band: tuple[float, float] | None = None,
+    band: Any = None,
     harmonics: int = 3,
     tolerance: float = 0.02,
-    candidates: Any = ("bpfo", "bpfi", "bsf"),
-    min_snr: float = 10.0,
+    candidates: Any = CANDIDATES,
+    min_snr: float | None = None,
     segment: float | None = 1.0,
+    thresholds: dict[str, float] | None = None,
+    mains_hz: tuple[float, ...] = MAINS_HZ,
+    band_seconds: float = BAND_SECONDS,
 ) -> dict[str, Any]:
-    """The bearing defect frequency that stands out most in the envelope spectrum.
+    """Which bearing defect line family stands out in the averaged envelope spectrum of ``x``.
 
     Windows longer than ``segment`` seconds are cut into non-overlapping
     segments of that length (the remainder is dropped), and the envelope
     spectra of all segments of all windows are **averaged** (Welch), so one
-    answer describes the whole input and noise and speed wander average
-    out. The SNRs, and so ``min_snr``, depend on this averaging: the
-    default threshold was chosen on 1 s segments of ~10 s CWRU recordings
-    (``docs/data.md``); a single unaveraged spectrum has higher noise peaks. Each
-    candidate's *score* is the mean of its harmonics' SNRs (as in
-    :func:`bearing_envelope_features`) weighted ``1/k``, so that the
-    fundamental counts most: harmonics of different defects can coincide
-    (for the SKF 6205, 3×BPFO ≈ 2×BPFI and 3×BSF ≈ 2×BPFO within 1.5 %).
-    The candidate with the highest score wins.
+    answer describes the whole input. The spectrum is then read by
+    :func:`~rotordx.features.bearing_evidence.bearing_evidence`: each
+    candidate's fundamental, harmonics and sidebands, electrical lines and
+    shaft harmonics set aside, and the decision thresholds calibrated on 1 s
+    segments (docs/data.md).
 
     Parameters
     ----------
     x : np.ndarray [shape=(..., n_samples)]
-        Acceleration window(s) of one machine at one speed.
+        Acceleration window(s) of one machine at one speed, one channel.
     fs : float > 0
         Sample rate in Hz.
     shaft_hz : float > 0
         Shaft frequency in Hz (rpm / 60).
-    geometry, band, harmonics, tolerance
-        As in :func:`bearing_envelope_features`.
-    candidates : sequence of str
-        Defects to compare; by default the outer race, inner race and ball.
-    min_snr : float > 0
-        Score from which the winner counts as significant.
+    geometry : BearingGeometry
+    band : (float, float), "auto" or None
+        Demodulation band: ``"auto"`` chooses it with a kurtogram of the
+        first ``band_seconds`` of ``x`` (the rows of a 2-D ``x`` are taken
+        as consecutive windows); ``None`` is :func:`default_envelope_band`.
+    harmonics, tolerance, candidates, thresholds, mains_hz
+        As in :func:`~rotordx.features.bearing_evidence.bearing_evidence`.
+    min_snr : float, optional
+        Threshold on the leading line's SNR (``thresholds["fundamental"]``).
     segment : float > 0 or None
         Segment length in seconds (default 1 s, i.e. 1 Hz resolution);
         ``None`` keeps the windows whole.
+    band_seconds : float > 0
+        Length of the start whose kurtogram chooses the band (default 2 s).
 
     Returns
     -------
     dict
-        ``defect`` (e.g. ``"bpfi"``), ``fault`` (``"inner_race"``…),
-        ``expected_hz`` (its theoretical frequency), ``frequency_hz`` (the
-        peak found near it), ``snr`` (of the fundamental), ``harmonic_snr``
-        (list, one per harmonic), ``score``, ``significant`` (``score >=
-        min_snr``), ``scores`` (every candidate's score), ``band`` (Hz),
-        ``rpm``, ``explanation`` (one sentence).
+        As :func:`~rotordx.features.bearing_evidence.bearing_evidence`
+        (``verdict``, ``significant``, ``defect``, ``snr``, ``explanation``,
+        …).
 
     Raises
     ------
@@ -348,23 +329,38 @@ def strongest_defect(
     """
     fs = check_fs(fs)
     x = as_signal(x)
+    geometry = check_geometry(geometry)
+    harmonics = check_harmonics(harmonics)
+    cands = check_defects(candidates)
+    if isinstance(shaft_hz, np.ndarray) and shaft_hz.ndim == 0:
+        shaft_hz = shaft_hz[()]
+    shaft = check_positive(shaft_hz, "shaft_hz")
+    if isinstance(band, str) and band == AUTO:
+        width = envelope_min_width(shaft, defect_multipliers(geometry), harmonics, cands)
+        rows = x.reshape(-1, x.shape[-1])
+        n_start = round(check_positive(band_seconds, "band_seconds") * fs)
+        first = max(1, -(-n_start // rows.shape[1]))  # the windows that cover the start
+        start = rows[:first].reshape(-1)[:n_start]
+        band = auto_band(start, fs, width)
     if segment is not None:
         seg = round(check_positive(segment, "segment") * fs)
         if 0 < seg < x.shape[-1]:
             n_seg = x.shape[-1] // seg
             x = x[..., : n_seg * seg].reshape(*x.shape[:-1], n_seg, seg)
-    _, amp, df, used_band = _envelope(x, fs, band)
+    _, amp, df, used = envelope_spectra(x, fs, band)
     return defect_in_envelope(
         amp.reshape(-1, amp.shape[-1]).mean(axis=0),
         df=df,
         fs=fs,
-        band=used_band,
-        shaft_hz=shaft_hz,
+        band=used[0],
+        shaft_hz=shaft,
         geometry=geometry,
         harmonics=harmonics,
         tolerance=tolerance,
-        candidates=candidates,
+        candidates=cands,
         min_snr=min_snr,
+        thresholds=thresholds,
+        mains_hz=mains_hz,
     )
 
 
@@ -375,74 +371,40 @@ def defect_in_envelope(
     fs: float,
     band: tuple[float, float],
     shaft_hz: float,
-    geometry: BearingGeometry,
+    geometry: BearingGeometry | None = None,
+    defect_orders: Any = None,
     harmonics: int = 3,
     tolerance: float = 0.02,
-    candidates: Any = ("bpfo", "bpfi", "bsf"),
-    min_snr: float = 10.0,
+    candidates: Any = CANDIDATES,
+    min_snr: float | None = None,
+    thresholds: dict[str, float] | None = None,
+    mains_hz: tuple[float, ...] = MAINS_HZ,
 ) -> dict[str, Any]:
     """:func:`strongest_defect` from an (averaged) envelope amplitude spectrum.
 
     For callers that average the segments' spectra themselves, e.g. while
-    reading a long recording block by block. ``envelope`` is the mean
-    amplitude of :func:`envelope_spectrum` on bins ``0, df, 2 df, …``;
-    ``band`` is the demodulation band it was computed in (reported only).
+    reading a long recording block by block: choose the band on the first
+    seconds (:func:`~rotordx.features.kurtogram.select_band`), average the
+    :func:`~rotordx.features.envelope_spectrum` of every later segment in
+    it, then call this once. ``envelope`` is the mean amplitude on bins
+    ``0, df, 2 df, …``; ``band`` the demodulation band. The result is
+    :func:`~rotordx.features.bearing_evidence.bearing_evidence`'s (``min_snr``,
+    if given, is the leading line's threshold).
     """
-    fs = check_fs(fs)
-    geometry = check_geometry(geometry)
-    harmonics = _check_harmonics(harmonics)
-    tolerance = check_positive(tolerance, "tolerance", allow_zero=True)
-    min_snr = check_positive(min_snr, "min_snr")
-    cands = _check_defects(candidates)
-    if isinstance(shaft_hz, np.ndarray) and shaft_hz.ndim == 0:
-        shaft_hz = shaft_hz[()]
-    shaft = check_positive(shaft_hz, "shaft_hz")
-    mean_amp = np.asarray(envelope, dtype=np.float64)
-    used_band = (float(band[0]), float(band[1]))
-    snr, freq = _snr_table(
-        mean_amp, df, fs, np.asarray(shaft), geometry, cands, harmonics, tolerance
+    thr = check_thresholds(thresholds)
+    if min_snr is not None:
+        thr["fundamental"] = check_positive(min_snr, "min_snr")
+    return bearing_evidence(
+        envelope,
+        df=df,
+        fs=fs,
+        band=band,
+        shaft_hz=shaft_hz,
+        geometry=geometry,
+        defect_orders=defect_orders,
+        harmonics=harmonics,
+        tolerance=tolerance,
+        candidates=candidates,
+        mains_hz=mains_hz,
+        thresholds=thr,
     )
-    w = 1.0 / np.arange(1, harmonics + 1)
-    valid = np.isfinite(snr)
-    scores = np.where(
-        valid.any(axis=-1),
-        safe_div(np.where(valid, snr, 0.0) @ w, valid.astype(np.float64) @ w),
-        np.nan,
-    )
-    if np.isnan(scores).all():
-        raise ParameterError(
-            f"every defect frequency of {geometry.name or 'the bearing'} lies above the "
-            f"Nyquist frequency {fs / 2:g} Hz at shaft speed {shaft:g} Hz"
-        )
-    best = int(np.nanargmax(scores))
-    defect = cands[best]
-    expected = defect_multipliers(geometry)[defect] * shaft
-    score = float(scores[best])
-    rpm = shaft * 60.0
-    significant = score >= min_snr
-    what = geometry.name or "the bearing"
-    if significant:
-        explanation = (
-            f"envelope peak at {freq[best, 0]:.1f} Hz (SNR {snr[best, 0]:.1f}) = "
-            f"{defect.upper()} of {what} at {rpm:.0f} rpm ({expected:.1f} Hz) "
-            f"→ {DEFECT_FAULTS[defect].replace('_', ' ')}"
-        )
-    else:
-        explanation = (
-            f"no defect frequency of {what} at {rpm:.0f} rpm stands out in the envelope "
-            f"spectrum (strongest: {defect.upper()}, score {score:.1f} < {min_snr:g})"
-        )
-    return {
-        "defect": defect,
-        "fault": DEFECT_FAULTS[defect],
-        "expected_hz": float(expected),
-        "frequency_hz": float(freq[best, 0]),
-        "snr": float(snr[best, 0]),
-        "harmonic_snr": [float(v) for v in snr[best]],
-        "score": score,
-        "significant": bool(significant),
-        "scores": {c: float(s) for c, s in zip(cands, scores, strict=True)},
-        "band": used_band,
-        "rpm": float(rpm),
-        "explanation": explanation,
-    }

@@ -81,15 +81,17 @@ def bearing_cell(text: str, where: str) -> str | None:
     if not text:
         return None
     if ":" in text:
-        parts = text.split(":")
         try:
-            n, d, pitch, angle = (float(p) for p in parts) if len(parts) == 4 else (0, 0, 0, -1)
+            nums = [float(p) for p in text.split(":")]
         except ValueError:
-            n, d, pitch, angle = 0, 0, 0, -1
+            nums = []
+        n, d, pitch, angle = (
+            (*nums, 0.0) if len(nums) == 3 else (nums if len(nums) == 4 else (0,) * 4)
+        )
         if not (n >= 3 and n == int(n) and 0 < d < pitch and 0 <= angle < 90):
             raise DataError(
                 f"{where}, column 'bearing': {text!r}; expected a catalogue name or "
-                "balls:ball_diameter:pitch_diameter:contact_angle_deg (e.g. 9:7.94:39.04:0: "
+                "balls:ball_diameter:pitch_diameter[:contact_angle_deg] (e.g. 9:7.94:39.04:0: "
                 "at least 3 balls, 0 < ball diameter < pitch diameter, 0 <= angle < 90)"
             )
     return text

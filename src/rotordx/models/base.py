@@ -141,9 +141,15 @@ class Classifier(ABC):
         p = self.predict_proba(X, shaft_hz=shaft_hz, defect_orders=defect_orders)
         return np.asarray(p).argmax(axis=1)
 
+    def predict_proba_split(self, split: Split) -> np.ndarray:
+        """Class probabilities of every row of ``split``, with what is known of them."""
+        return self.predict_proba(
+            split.X, shaft_hz=split.shaft_hz, defect_orders=split.defect_orders
+        )
+
     def predict_split(self, split: Split) -> np.ndarray:
         """Most probable class index of every row of ``split``, with what is known of them."""
-        return self.predict(split.X, shaft_hz=split.shaft_hz, defect_orders=split.defect_orders)
+        return np.asarray(self.predict_proba_split(split)).argmax(axis=1)
 
     def _check_fitted(self) -> None:
         if not self.is_fitted:

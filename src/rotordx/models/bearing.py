@@ -3,10 +3,14 @@
 For every channel of a window it computes four numbers that a vibration
 analyst would look at (:func:`rotordx.features.defect_scores`): how strongly
 BPFO, BPFI and BSF (with their harmonics) stand out in the envelope spectrum,
-scanned over a few demodulation bands, and the log RMS level. The defect
-frequencies follow from the bearing geometry and the window's shaft speed:
-the **known** one where given (``shaft_hz``: the manifest's rpm, the CWRU
-file's RPM, ``diagnose --rpm``), else estimated from the window itself.
+demodulated in the band a kurtogram of the window chooses, and the log RMS
+level. The defect frequencies follow from **each window's own bearing**
+(``defect_orders``: ``Split.defect_orders``, from each recording's bearing;
+the model's ``geometry`` for windows without one) and the window's shaft
+speed: the **known** one where given (``shaft_hz``: the manifest's rpm, the
+CWRU file's RPM, ``diagnose --rpm``), else estimated from the window itself.
+So one model serves windows of several bearings: what it learns is how
+strongly a defect line stands out, whatever its frequency.
 
 Because the scores measure *which* frequency repeats rather than how big a
 fault is, a model trained on some fault sizes recognises others: on the CWRU
@@ -25,8 +29,8 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError, ParameterError
-from rotordx.features.bearing import DEFECTS, BearingGeometry, bearing_geometry, defect_multipliers
-from rotordx.features.envelope import defect_scores
+from rotordx.features.bearing import BearingGeometry, bearing_geometry
+from rotordx.features.bearing_scores import defect_scores
 from rotordx.features.orders import estimate_running_speed
 from rotordx.models.forest import FeatureForest
 
@@ -41,7 +45,9 @@ class BearingForest(FeatureForest):
     fs : float
         Sample rate of the windows, Hz.
     geometry : str or BearingGeometry
-        The monitored bearing: a catalogue name (:data:`~rotordx.features.bearing.BEARINGS`)
+        The default bearing, for windows that come without their own defect
+        orders: a catalogue name (:data:`~rotordx.features.bearing.BEARINGS`,
+        any spelling :func:`~rotordx.features.bearing.bearing_geometry` reads)
         or its geometry.
     n_estimators, max_depth, min_samples_leaf :
         Forest settings. The shallow default depth (4) keeps the forest to a
@@ -83,6 +89,9 @@ class BearingForest(FeatureForest):
     ) -> np.ndarray:
         """Per channel: ``score_bpfo, score_bpfi, score_bsf, log_rms`` of windows ``X``.
 
+        ``defect_orders`` ((4,) or one row per window in the order
+        :data:`~rotordx.features.bearing.DEFECTS`; NaN rows, or ``None``, take
+        the model's geometry) says which bearing each window comes from.
         ``shaft_hz`` (a scalar or one per window, Hz) gives the speed; where
         it is missing or NaN the speed is estimated from the window
         (:func:`rotordx.features.estimate_running_speed`; windows of at least
@@ -93,16 +102,17 @@ class BearingForest(FeatureForest):
         Raises
         ------
         ParameterError
-            If ``shaft_hz`` has the wrong shape.
+            If ``shaft_hz`` or ``defect_orders`` has the wrong shape.
         DataError
             If a speed must be estimated and the windows are too short.
         """
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 3:
             raise DataError(f"windows must have shape (n, n_channels, window), got {X.shape}")
-        self._check_orders(defect_orders, len(X))
         speed = self._speed(shaft_hz, X)
-        scores, names = defect_scores(X, fs=self.fs, shaft_hz=speed, geometry=self.geometry)
+        scores, names = defect_scores(
+            X, fs=self.fs, shaft_hz=speed, geometry=self.geometry, defect_orders=defect_orders
+        )
         rms = np.sqrt(np.mean((X - X.mean(axis=-1, keepdims=True)) ** 2, axis=-1))
         log_rms = np.log(np.maximum(rms, 1e-12))[..., None]
         F = np.concatenate([scores, log_rms], axis=-1)  # (n, n_channels, 4)
@@ -110,19 +120,6 @@ class BearingForest(FeatureForest):
         cols = [*names, "log_rms"]
         all_names = [f"{c}_ch{i}" for i in range(n_ch) for c in cols]
         return self._checked(F.reshape(len(X), -1), all_names)
-
-    def _check_orders(self, defect_orders: np.ndarray | None, n: int) -> None:
-        """Windows of another bearing than the model's are refused (one geometry per model)."""
-        if defect_orders is None:
-            return
-        rows = np.broadcast_to(np.asarray(defect_orders, dtype=np.float64), (n, len(DEFECTS)))
-        own = np.array([defect_multipliers(self.geometry)[d] for d in DEFECTS])
-        known = np.isfinite(rows).all(axis=1)
-        if not np.allclose(rows[known], own, rtol=1e-9, atol=0):
-            raise DataError(
-                f"windows of another bearing than the model's {self.geometry.name or 'geometry'}: "
-                "a bearing model reads one bearing's defect frequencies"
-            )
 
     def _speed(self, shaft_hz: Any, X: np.ndarray) -> np.ndarray:
         """One shaft speed per window: the given ones, estimated where missing."""

@@ -28,6 +28,7 @@ __all__ = [
     "WINDOW",
     "ModelSpec",
     "build_network",
+    "check_classifier",
     "check_protocol",
     "classifier_from_state",
     "default_train_config",
@@ -65,6 +66,11 @@ class ModelSpec:
         ``"module:function"`` writing its ONNX graph; ``None``: not exportable.
     not_exportable : str
         Why it cannot be exported (for the message).
+    one_class : bool
+        Trained on healthy recordings of one machine only (no labelled
+        faults): its classes are ``normal`` and ``departure``, it has its own
+        training workflow (:mod:`rotordx.workflows.baseline`) and is left out
+        of the classifier line-ups (demo, compare, crossval).
     needs_speed : bool
         Its inputs must come with each window's shaft speed (bearing
         defect frequencies): left out of the simulated-testbed line-ups.
@@ -87,6 +93,7 @@ class ModelSpec:
     network: str | None = None
     onnx_graph: str | None = None
     not_exportable: str = ""
+    one_class: bool = False
     needs_speed: bool = False
     data_params: tuple[str, ...] = ()
     train_defaults: dict[str, Any] = field(default_factory=dict)
@@ -137,6 +144,15 @@ MODELS: dict[str, ModelSpec] = {
             needs_speed=True,
             data_params=("fs", "geometry", "threads"),
             test_params={"n_estimators": 20},
+        ),
+        ModelSpec(
+            "baseline",
+            "one machine's healthy baseline: flags departures, physics names them",
+            "rotordx.models.baseline:HealthyBaseline",
+            not_exportable="its departure score (robust z-scores of physics features) "
+            f"{_NUMPY_ONLY}",
+            one_class=True,
+            data_params=("fs", "threads"),
         ),
         ModelSpec(
             "wdcnn",
@@ -200,15 +216,21 @@ MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
 
 
 def model_names(
-    *, protocol: str | None = None, needs_speed: bool | None = None, exportable: bool | None = None
+    *,
+    protocol: str | None = None,
+    needs_speed: bool | None = None,
+    exportable: bool | None = None,
+    one_class: bool | None = None,
 ) -> tuple[str, ...]:
-    """Registry names, optionally only those of one own protocol, speed need or exportability."""
+    """Registry names, optionally only those of one own protocol, speed need, exportability
+    or one-class training (the healthy baseline)."""
     return tuple(
         s.name
         for s in MODELS.values()
         if (protocol is None or s.protocol == protocol)
         and (needs_speed is None or s.needs_speed == needs_speed)
         and (exportable is None or s.exportable == exportable)
+        and (one_class is None or s.one_class == one_class)
     )
 
 
@@ -250,6 +272,16 @@ def load_object(path: str) -> Any:
         return getattr(importlib.import_module(module), attr)
     except ModuleNotFoundError as exc:
         raise missing_extra(exc, path.rsplit(":", 1)[-1]) from None
+
+
+def check_classifier(name: str, what: str) -> None:
+    """Refuse a one-class model (the healthy baseline) where classifiers of labelled faults go."""
+    if get_spec(name).one_class:
+        raise ParameterError(
+            f"{what} compares classifiers of labelled faults; {name!r} is trained on one "
+            f"machine's healthy recordings only (rotordx train DATA --model {name}) and is "
+            "scored with rotordx evaluate on labelled recordings of that machine"
+        )
 
 
 def check_protocol(name: str, protocol: str | None = None) -> str:

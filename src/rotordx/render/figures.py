@@ -19,6 +19,7 @@ from rotordx._atomic import atomic_file
 
 __all__ = [
     "confusion_matrix_figure",
+    "departure_scores_figure",
     "feature_importance_figure",
     "loss_curve_figure",
     "mark_orders",
@@ -177,4 +178,24 @@ def feature_importance_figure(*, items: Sequence[tuple[str, float]], title: str 
     ax.set_xlabel("importance (mean decrease in impurity)")
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(title or "Feature importance")
+    return fig
+
+
+def departure_scores_figure(
+    *, held: Sequence[float], fitted: Sequence[float], threshold: float, title: str = ""
+):
+    """Histograms of healthy departure scores (held-out and fitted windows) and the threshold."""
+    held = np.asarray(held, dtype=float)
+    fitted = np.asarray(fitted, dtype=float)
+    top = max(float(np.max(held, initial=0)), float(np.max(fitted, initial=0)), threshold) * 1.15
+    bins = np.linspace(0.0, top, 40)
+    fig, ax = pyplot().subplots(figsize=(7, 3.6))
+    ax.hist(fitted, bins=bins, alpha=0.5, color="tab:blue", label=f"fitted windows ({len(fitted)})")
+    ax.hist(held, bins=bins, alpha=0.6, color="tab:green", label=f"held-out healthy ({len(held)})")
+    ax.axvline(threshold, color="tab:red", lw=1.5, label=f"threshold {threshold:.2f}")
+    ax.set_xlabel("departure score (RMS of robust z-scores)")
+    ax.set_ylabel("windows")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "Departure scores")
     return fig

@@ -33,6 +33,7 @@ from rotordx.models.registry import (
     MODELS,
     SEED,
     WINDOW,
+    check_classifier,
     default_train_config,
     get_spec,
     make_classifier,
@@ -64,7 +65,7 @@ SHIFTS: dict[str, list[tuple[str, dict]]] = {
 
 #: The default line-up: every model that needs no shaft speed (``bearing`` does;
 #: add it for recordings with an rpm).
-COMPARE_MODELS: tuple[str, ...] = model_names(needs_speed=False)
+COMPARE_MODELS: tuple[str, ...] = model_names(needs_speed=False, one_class=False)
 
 
 def _state_bytes(classifier) -> int:
@@ -124,6 +125,8 @@ def compare_models(
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ParameterError(f"unknown model(s) {unknown}; expected names from {tuple(MODELS)}")
+    for m in models:
+        check_classifier(m, "compare")
     wanted_window = [m for m in models if get_spec(m).protocol == WINDOW]
     wanted_seed = [m for m in models if get_spec(m).protocol == SEED]
     if wanted_window:

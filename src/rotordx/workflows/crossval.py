@@ -53,10 +53,12 @@ from rotordx.data.holdout import (
 )
 from rotordx.data.splits import WindowConfig, default_window
 from rotordx.exceptions import DataError, ParameterError
+from rotordx.features.bearing import bearing_geometry
 from rotordx.io.cwru import parse_cwru_name
 from rotordx.models.metrics import score_predictions
 from rotordx.models.registry import (
     WINDOW,
+    check_classifier,
     check_protocol,
     default_train_config,
     get_spec,
@@ -191,6 +193,7 @@ def cross_validate(
     seed: int = 0,
     threads: int = 1,
     progress: bool = True,
+    bearing: str | None = None,
 ) -> dict:
     """Train and score every model on every fold.
 
@@ -203,6 +206,11 @@ def cross_validate(
     revolutions : float, optional
         Window length in shaft revolutions instead of ``window`` samples: at
         the median speed of the recordings (every recording needs an rpm).
+    bearing : str, optional
+        The monitored bearing (a catalogue name or ``balls:d:D:angle``,
+        :func:`rotordx.features.bearing.bearing_geometry`) for recordings
+        whose source does not say which bearing they carry (a manifest);
+        default the data's own (CWRU files carry the SKF 6205).
 
     Returns
     -------
@@ -213,6 +221,7 @@ def cross_validate(
         mean fold accuracy).
     """
     for m in models:
+        check_classifier(m, "cross-validation")
         if check_protocol(m) != WINDOW:
             raise ParameterError(f"cross-validation runs window models; {m!r} is a seed model")
     ds = data if isinstance(data, Dataset) else load_data(data, fs=fs)
@@ -222,7 +231,9 @@ def cross_validate(
     config = WindowConfig(window=window, hop=hop, eval_hop=window)
     hop = config.hop
     folds = make_folds(ds, by, k=k, seed=seed)
-    params = {"fs": ds.fs, "geometry": ds.bearing, "threads": threads}
+    if bearing is not None:
+        bearing_geometry(bearing)  # a bad name fails here, before any training
+    params = {"fs": ds.fs, "geometry": bearing or ds.bearing, "threads": threads}
     results: dict[str, list[dict]] = {m: [] for m in models}
     notes: dict[str, str] = {}
     for fold in folds:
@@ -293,6 +304,7 @@ def cross_validate(
         "window": window,
         "hop": hop,
         "seed": seed,
+        "bearing": bearing or ds.bearing,
         "classes": list(ds.classes),
         "notes": notes,
         "folds": [

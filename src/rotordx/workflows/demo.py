@@ -22,7 +22,7 @@ from rotordx.workflows.train import train_run
 __all__ = ["DEMO_MODELS", "run_demo"]
 
 #: Every model that runs on the simulated testbed (no bearing, no shaft-speed input).
-DEMO_MODELS: tuple[str, ...] = model_names(needs_speed=False)
+DEMO_MODELS: tuple[str, ...] = model_names(needs_speed=False, one_class=False)
 
 
 def run_demo(

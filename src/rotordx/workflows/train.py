@@ -44,6 +44,7 @@ from rotordx.data.splits import WindowConfig, block_bounds, default_window, spli
 from rotordx.exceptions import DataError, ParameterError
 from rotordx.features.profile import healthy_baseline
 from rotordx.io.sources import KAMP, open_source
+from rotordx.models.abstention import DEFAULT_TARGET, Calibration, selective_scores
 from rotordx.models.bundle import save_bundle
 from rotordx.models.metrics import score_predictions
 from rotordx.models.registry import (
@@ -60,6 +61,8 @@ from rotordx.render.figures import (
     loss_curve_figure,
     save_png,
 )
+from rotordx.workflows.abstain import window_calibrator
+from rotordx.workflows.baseline import DEFAULT_FALSE_ALARM, train_baseline_run
 
 __all__ = ["data_params", "fit_and_score", "train_run", "window_input_spec"]
 
@@ -95,14 +98,25 @@ def data_params(input_spec: dict, *, threads: int | None = None) -> dict[str, An
     }
 
 
-def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> tuple[dict, dict]:
-    """Fit ``classifier`` on ``splits`` (train, valid, test); return metrics and timing."""
+def fit_and_score(
+    classifier, splits, *, classes, seed: int, progress: bool, calibrator=None
+) -> tuple[dict, dict]:
+    """Fit ``classifier`` on ``splits`` (train, valid, test); return metrics and timing.
+
+    ``calibrator`` (:func:`rotordx.workflows.abstain.window_calibrator`) sets
+    the abstention threshold after fitting; the test scores then include the
+    coverage and accuracy of the answered windows (``metrics["abstention"]``).
+    """
     tr, va, te = splits
     t0 = time.perf_counter()
     info = classifier.fit(tr, va, seed=seed, progress=progress)
     train_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
-    pred = classifier.predict_split(te)
+    cal = calibrator(classifier) if calibrator is not None else None
+    calibration_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    proba = classifier.predict_proba_split(te)
+    pred = np.asarray(proba).argmax(axis=1)
     predict_seconds = time.perf_counter() - t0
     scores = score_predictions(te.y, pred, classes=classes)
     metrics = {
@@ -117,12 +131,20 @@ def fit_and_score(classifier, splits, *, classes, seed: int, progress: bool) -> 
         "split": {"train": len(tr), "valid": len(va) if va is not None else 0, "test": len(te)},
         "seed": seed,
     }
+    if isinstance(cal, Calibration):
+        metrics["abstention"] = {
+            **cal.to_dict(),
+            "test": selective_scores(proba, te.y, cal.min_confidence),
+        }
+    elif cal is not None:
+        metrics["abstention"] = {"min_confidence": None, "note": cal}
     if hasattr(classifier, "n_parameters"):
         metrics["n_parameters"] = classifier.n_parameters()
     if hasattr(classifier, "top_features"):
         metrics["top_features"] = classifier.top_features(15)
     timing = {
         "train_seconds": train_seconds,
+        "calibration_seconds": calibration_seconds,
         "predict_seconds": predict_seconds,
         "predict_us_per_input": predict_seconds / max(1, len(te)) * 1e6,
     }
@@ -261,8 +283,14 @@ def train_run(
     progress: bool = True,
     dataset: Preprocessed | None = None,
     cache: bool | str | os.PathLike[str] | None = False,
+    target_accuracy: float | None = DEFAULT_TARGET,
+    false_alarm: float = DEFAULT_FALSE_ALARM,
 ) -> dict:
     """Train one model and write a run folder.
+
+    A one-class model (``baseline``: one machine's healthy recordings) is
+    trained by :func:`rotordx.workflows.baseline.train_baseline_run` (with
+    ``window``/``hop``, ``false_alarm``, ``seed``, threads and ``force``).
 
     Parameters
     ----------
@@ -306,6 +334,11 @@ def train_run(
     cache : bool or path-like
         Seed protocol on a folder: keep / take the preprocessed group in the
         cache (:mod:`rotordx.data.cache`).
+    target_accuracy : float or None
+        Window protocol: calibrate the abstention threshold (the bundle's
+        ``input["min_confidence"]``) so that the answered held-out windows
+        reach this accuracy (:mod:`rotordx.workflows.abstain`); ``None`` or
+        0: never abstain.
 
     Returns
     -------
@@ -318,6 +351,22 @@ def train_run(
     protocol = check_protocol(model, protocol)
     cfg = train_config or default_train_config(model)
     seed = cfg.seed if seed is None else seed
+    if get_spec(model).one_class:
+        if revolutions is not None or split_by is not None:
+            raise ParameterError(
+                f"{model!r} is fitted on every window of the healthy recordings: "
+                "--revolutions and --split do not apply"
+            )
+        return train_baseline_run(
+            data,
+            out=out,
+            window=window.window if window is not None else None,
+            hop=(window.hop if window is not None else None) or hop,
+            false_alarm=false_alarm,
+            seed=seed,
+            threads=cfg.threads,
+            force=force,
+        )
     pre = preprocess or PreprocessConfig()
     if protocol == SEED:
         ds = dataset or load_dataset(data, group=group, config=preprocess, cache=cache)
@@ -355,15 +404,32 @@ def train_run(
             "recordings": len(ds_w.recordings),
             "split": split_info,
         }
-    classifier = make_classifier(
-        model,
-        protocol=protocol,
-        train_config=cfg,
-        data=data_params(input_spec, threads=cfg.threads),
-    )
+
+    def make():
+        return make_classifier(
+            model,
+            protocol=protocol,
+            train_config=cfg,
+            data=data_params(input_spec, threads=cfg.threads),
+        )
+
+    classifier = make()
+    calibrator = None
+    if protocol != SEED and target_accuracy:
+        calibrator = window_calibrator(
+            ds_w,
+            train_ids,
+            splits[1],
+            make=make,
+            config=wcfg,
+            target=target_accuracy,
+            seed=seed,
+        )
     metrics, timing = fit_and_score(
-        classifier, splits, classes=classes, seed=seed, progress=progress
+        classifier, splits, classes=classes, seed=seed, progress=progress, calibrator=calibrator
     )
+    if metrics.get("abstention", {}).get("min_confidence") is not None:
+        input_spec["min_confidence"] = metrics["abstention"]["min_confidence"]
     split_setup = setup.pop("split", {})
     metrics.update(setup)
     metrics["split"].update(split_setup)
