@@ -8,7 +8,7 @@ row here.
 
 from __future__ import annotations
 
-__all__ = ["COMMANDS"]
+__all__ = ["COMMANDS", "EXTRAS"]
 
 #: Command name -> (module, one-line help), in the order ``rotordx --help`` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -64,4 +64,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rotordx.cli.data",
         "Write manifests (path,label,rate,channel,rpm,condition) for known data sets.",
     ),
+    "serve": (
+        "rotordx.cli.serve",
+        "Serve the condition-monitoring API, history database and live page (HTTP/WebSocket).",
+    ),
 }
+
+#: Commands that need an extra (``pip install 'rotordx[EXTRA]'``): said when it is missing.
+EXTRAS: dict[str, str] = {"serve": "service"}
