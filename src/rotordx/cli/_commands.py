@@ -68,7 +68,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rotordx.cli.serve",
         "Serve the condition-monitoring API, history database and live page (HTTP/WebSocket).",
     ),
+    "import-batch": (
+        "rotordx.cli.serve",
+        "Load a batch's results into the service's history database (each recording once).",
+    ),
 }
 
 #: Commands that need an extra (``pip install 'rotordx[EXTRA]'``): said when it is missing.
-EXTRAS: dict[str, str] = {"serve": "service"}
+EXTRAS: dict[str, str] = {"serve": "service", "import-batch": "service"}

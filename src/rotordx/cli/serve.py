@@ -8,10 +8,13 @@ from typing import Annotated
 
 import typer
 
+from rotordx.batch.export import history_rows
 from rotordx.cli._common import Seed, handle_errors
 from rotordx.exceptions import ParameterError
+from rotordx.service.db import Database
+from rotordx.service.importer import import_diagnoses
 from rotordx.service.server import serve as run_server
-from rotordx.service.settings import DEFAULT_DB, Settings, load_api_keys
+from rotordx.service.settings import DEFAULT_DB, Settings, database_url, load_api_keys
 
 app = typer.Typer()
 
@@ -108,3 +111,40 @@ def serve(
     if model is not None and not model.exists():
         raise ParameterError(f"--model {model}: no such run folder or .onnx file")
     raise typer.Exit(run_server(settings))
+
+
+@app.command("import-batch")
+@handle_errors
+def import_batch(
+    results: Annotated[Path, typer.Argument(help="A results folder of `rotordx batch --out`.")],
+    db: Annotated[
+        str,
+        typer.Option(
+            help="The service's database: a SQLite file or a URL "
+            "postgresql+psycopg://user:password@host:port/name (migrated first)."
+        ),
+    ] = DEFAULT_DB,
+    machine: Annotated[
+        str | None,
+        typer.Option(help="The machine of recordings whose manifest line names none."),
+    ] = None,
+) -> None:
+    """Load a batch's diagnoses into the service's history (each recording once)."""
+    found = history_rows(results, machine=machine)
+    database = Database(database_url(db))
+    try:
+        database.migrate()
+        done = import_diagnoses(database, found.rows)
+    finally:
+        database.close()
+    machines = len({r["machine"] for r in found.rows})
+    typer.echo(
+        f"{results}: {len(done.ids)} diagnoses of {machines} machine(s) stored in "
+        f"{database.safe_url}; {done.already} already there"
+    )
+    if found.failed:
+        typer.echo(f"left out: {found.failed} recording(s) whose diagnosis failed (see 'error')")
+    if found.without_machine:
+        typer.echo(
+            f"left out: {found.without_machine} recording(s) without a machine (give --machine)"
+        )

@@ -11,14 +11,17 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from rotordx.exceptions import ParameterError
-from rotordx.service.db import Database, MachineRow, utcnow
+from rotordx.service.db import Database, MachineRow, RecordingRow, utcnow
 from rotordx.service.jobs import strict
 from rotordx.service.schemas import MACHINE_PATTERN
 from rotordx.service.store import add_diagnosis, ensure_machine
 
-__all__ = ["insert_diagnoses", "insert_diagnosis"]
+__all__ = ["ImportResult", "import_diagnoses", "insert_diagnoses", "insert_diagnosis"]
 
 
 _RECORDING_KEYS = ("name", "format", "rate", "channels", "samples", "bytes", "units")
@@ -68,6 +71,51 @@ def _row(row: Mapping, what: str) -> tuple[str, dt.datetime, dict, dict, str, st
     if model_id is None:
         model_id = "physics" if not result.get("model") else "model"
     return machine, time, result, recording, str(model_id), source
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What :func:`import_diagnoses` stored: the new diagnoses' ids, and rows already there."""
+
+    ids: list[int]
+    already: int
+
+
+def _key(machine: str, name: str, time: dt.datetime) -> tuple[str, str, str]:
+    return machine, name, time.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def import_diagnoses(db: Database, rows: Iterable[Mapping]) -> ImportResult:
+    """Store diagnoses computed elsewhere once: rows already stored are skipped.
+
+    A row is already stored when a recording of the same machine, with the same
+    name, measurement time and source (``source``, default ``"import"``) is in
+    the database — so importing the same batch results twice, or again after
+    ``rotordx batch --resume`` added rows, stores each recording once. Otherwise
+    as :func:`insert_diagnoses` (one transaction; a bad row stores nothing).
+    """
+    rows = list(rows)
+    parsed = [_row(r, f"row {i + 1}") for i, r in enumerate(rows)]
+    names = {p[0] for p in parsed}
+    sources = {p[5] for p in parsed}
+    stored: set[tuple[str, str, str]] = set()
+    if parsed:
+        with db.read() as s:
+            q = (
+                select(MachineRow.name, RecordingRow.name, RecordingRow.time)
+                .join(MachineRow, MachineRow.id == RecordingRow.machine_id)
+                .where(MachineRow.name.in_(names), RecordingRow.source.in_(sources))
+            )
+            stored = {_key(m, n, t) for m, n, t in s.execute(q)}
+    new, seen = [], set(stored)
+    for row, (machine, time, result, recording, _, _) in zip(rows, parsed, strict=True):
+        name = str(recording.get("name") or result.get("path") or "")[:255]
+        key = _key(machine, name, time)
+        if key in seen:
+            continue
+        seen.add(key)
+        new.append(row)
+    return ImportResult(insert_diagnoses(db, new) if new else [], len(rows) - len(new))
 
 
 def insert_diagnoses(db: Database, rows: Iterable[Mapping]) -> list[int]:
