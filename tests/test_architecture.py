@@ -38,11 +38,13 @@ ROOMS: tuple[tuple[str, ...], ...] = (
     ("rotordx.render",),
     ("rotordx.workflows",),
     ("rotordx.batch",),
+    ("rotordx.service",),
     ("rotordx.cli",),
 )
 #: Third-party packages a function may import on first use (they take long to import).
 LAZY_ALLOWED = {
     "aeon",
+    "alembic",
     "dask",
     "distributed",
     "google",

@@ -15,14 +15,25 @@ from typing import Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from rotordx.cli._commands import COMMANDS
+from rotordx.cli._commands import COMMANDS, EXTRAS
 
 __all__ = ["app", "main"]
 
 
 def _command(name: str) -> Any:
-    """The click command ``name``, from its module's Typer app."""
-    module = importlib.import_module(COMMANDS[name][0])
+    """The click command ``name``, from its module's Typer app (a missing extra: one line)."""
+    try:
+        module = importlib.import_module(COMMANDS[name][0])
+    except ModuleNotFoundError as exc:
+        if name not in EXTRAS or (exc.name or "").startswith("rotordx"):
+            raise
+        extra = EXTRAS[name]
+        typer.echo(
+            f"error: rotordx {name} needs {(exc.name or '').split('.')[0]}, which is not "
+            f"installed: pip install 'rotordx[{extra}]' (or 'rotordx[all]')",
+            err=True,
+        )
+        raise SystemExit(1) from None
     group = typer.main.get_group(module.app)
     return group.commands[name]
 

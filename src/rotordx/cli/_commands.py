@@ -8,7 +8,7 @@ row here.
 
 from __future__ import annotations
 
-__all__ = ["COMMANDS"]
+__all__ = ["COMMANDS", "EXTRAS"]
 
 #: Command name -> (module, one-line help), in the order ``rotordx --help`` lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -64,4 +64,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "rotordx.cli.data",
         "Write manifests (path,label,rate,channel,rpm,condition) for known data sets.",
     ),
+    "serve": (
+        "rotordx.cli.serve",
+        "Serve the condition-monitoring API, history database and live page (HTTP/WebSocket).",
+    ),
+    "import-batch": (
+        "rotordx.cli.serve",
+        "Load a batch's results into the service's history database (each recording once).",
+    ),
 }
+
+#: Commands that need an extra (``pip install 'rotordx[EXTRA]'``): said when it is missing.
+EXTRAS: dict[str, str] = {"serve": "service", "import-batch": "service"}
