@@ -94,7 +94,6 @@ def import_diagnoses(db: Database, rows: Iterable[Mapping]) -> ImportResult:
     ``rotordx batch --resume`` added rows, stores each recording once. Otherwise
     as :func:`insert_diagnoses` (one transaction; a bad row stores nothing).
     """
-    rows = list(rows)
     parsed = [_row(r, f"row {i + 1}") for i, r in enumerate(rows)]
     names = {p[0] for p in parsed}
     sources = {p[5] for p in parsed}
@@ -108,14 +107,15 @@ def import_diagnoses(db: Database, rows: Iterable[Mapping]) -> ImportResult:
             )
             stored = {_key(m, n, t) for m, n, t in s.execute(q)}
     new, seen = [], set(stored)
-    for row, (machine, time, result, recording, _, _) in zip(rows, parsed, strict=True):
+    for p in parsed:
+        machine, time, result, recording = p[:4]
         name = str(recording.get("name") or result.get("path") or "")[:255]
         key = _key(machine, name, time)
         if key in seen:
             continue
         seen.add(key)
-        new.append(row)
-    return ImportResult(insert_diagnoses(db, new) if new else [], len(rows) - len(new))
+        new.append(p)
+    return ImportResult(_insert_parsed(db, new) if new else [], len(parsed) - len(new))
 
 
 def insert_diagnoses(db: Database, rows: Iterable[Mapping]) -> list[int]:
@@ -135,7 +135,11 @@ def insert_diagnoses(db: Database, rows: Iterable[Mapping]) -> list[int]:
     Returns the ids of the new diagnoses, in order. A bad row raises
     :class:`~rotordx.exceptions.ParameterError` naming it, and nothing is stored.
     """
-    parsed = [_row(r, f"row {i + 1}") for i, r in enumerate(rows)]
+    return _insert_parsed(db, [_row(r, f"row {i + 1}") for i, r in enumerate(rows)])
+
+
+def _insert_parsed(db: Database, parsed: list[tuple]) -> list[int]:
+    """Store rows already checked by :func:`_row`, in one transaction; their ids."""
     ids = []
     received = utcnow()
     with db.write() as s:
