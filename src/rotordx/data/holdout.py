@@ -31,6 +31,7 @@ __all__ = [
     "default_split_method",
     "kfold_recordings",
     "machine_folds",
+    "padded_window",
     "recording_windows",
     "recordings_per_class",
     "split_recordings",
@@ -157,13 +158,17 @@ def machine_folds(ds) -> list[Holdout]:
     ]
 
 
+def padded_window(signals: np.ndarray, window: int) -> np.ndarray:
+    """A recording shorter than ``window`` as one window (1, C, window), padded with its mean."""
+    pad = np.repeat(signals.mean(axis=1, keepdims=True), window - signals.shape[1], axis=1)
+    return np.concatenate([signals, pad], axis=1)[None]
+
+
 def _windows_of(signals: np.ndarray, *, window: int, hop: int) -> tuple[np.ndarray, bool]:
     """Windows of one recording; one window padded with its mean if it is shorter."""
-    n = signals.shape[1]
-    if n >= window:
+    if signals.shape[1] >= window:
         return frame(signals, window=window, hop=hop), False
-    pad = np.repeat(signals.mean(axis=1, keepdims=True), window - n, axis=1)
-    return np.concatenate([signals, pad], axis=1)[None], True
+    return padded_window(signals, window), True
 
 
 def recording_windows(ds, ids, *, window: int, hop: int | None = None) -> tuple[Split, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rotordx.data.holdout import padded_window
 from rotordx.data.seed import seed_inputs
 from rotordx.diagnosis.result import Context, Diagnosis
 from rotordx.diagnosis.verdict import assemble
@@ -268,8 +269,7 @@ class Diagnoser:
             # shorter than the model's window: one window, padded with its mean (as in
             # training); the physics reads the recording at once
             rec = self.tape.rest[:, :total]
-            pad = np.repeat(rec.mean(axis=1, keepdims=True), self.window - total, axis=1)
-            self.padded = np.concatenate([rec, pad], axis=1)[None]
+            self.padded = padded_window(rec, self.window)
             self.window, self.held = total, True
             self.phys.first(rec[None])
             self.win.count = 1
