@@ -55,6 +55,13 @@ def as_departures(ds):
     return Dataset(recs, BASELINE_CLASSES, ds.fs, ds.source)
 
 
+def _departure_scores(z: np.ndarray) -> np.ndarray:
+    """Per row of clipped z-scores: the RMS of the largest :data:`TOP_SHARE` in magnitude."""
+    z2 = np.sort(z * z, axis=1)
+    k = max(1, round(TOP_SHARE * z2.shape[1]))
+    return np.sqrt(np.mean(z2[:, -k:], axis=1))
+
+
 def _kept(names: list[str]) -> np.ndarray:
     return np.array(
         [n not in _IGNORED and not n.endswith(_IGNORED_SUFFIXES) for n in names], dtype=bool
@@ -142,14 +149,14 @@ class HealthyBaseline(Classifier):
     def z_scores(self, X: np.ndarray, shaft_hz: np.ndarray | None = None) -> np.ndarray:
         """Robust z-scores (n, n_features) of windows ``X`` against the baseline, clipped."""
         self._check_fitted(scores_only=True)
-        z = (self.features(X, shaft_hz) - self.center) / self.spread
-        return np.clip(z, -Z_CLIP, Z_CLIP)
+        return self._z(self.features(X, shaft_hz))
+
+    def _z(self, F: np.ndarray) -> np.ndarray:
+        return np.clip((F - self.center) / self.spread, -Z_CLIP, Z_CLIP)
 
     def scores(self, X: np.ndarray, shaft_hz: np.ndarray | None = None) -> np.ndarray:
         """The departure score of each window: the RMS of its largest robust z-scores."""
-        z2 = np.sort(self.z_scores(X, shaft_hz) ** 2, axis=1)
-        k = max(1, round(TOP_SHARE * z2.shape[1]))
-        return np.sqrt(np.mean(z2[:, -k:], axis=1))
+        return _departure_scores(self.z_scores(X, shaft_hz))
 
     def top_departures(
         self, X: np.ndarray, k: int = 5, shaft_hz: np.ndarray | None = None
@@ -185,7 +192,12 @@ class HealthyBaseline(Classifier):
         floor = _REL_FLOOR * np.abs(self.center)
         tiny = 1e-12 * max(1.0, float(np.abs(self.center).max()))
         self.spread = np.maximum(np.maximum(mad, floor), tiny)
-        return {"n_features": F.shape[1], "n_windows": F.shape[0]}
+        return {
+            "n_features": F.shape[1],
+            "n_windows": F.shape[0],
+            # the training windows' own scores, from the features just computed
+            "train_scores": _departure_scores(self._z(F)),
+        }
 
     def _predict_proba(
         self, X: np.ndarray, *, shaft_hz: np.ndarray | None, defect_orders: np.ndarray | None

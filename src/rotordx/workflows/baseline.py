@@ -205,7 +205,7 @@ def train_baseline_run(
     final.set_threshold(threshold)
     input_spec["physics_baseline"] = baseline_of(ds.recordings)
     input_spec["machine"] = next((r.machine for r in ds.recordings if r.machine), None)
-    fit_scores = final.scores(windows.X, windows.shaft_hz)
+    fit_scores = info["train_scores"]
     metrics = {
         "model": "baseline",
         "protocol": "window",
