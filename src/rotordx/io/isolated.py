@@ -31,13 +31,23 @@ import signal
 import struct
 import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rotordx.exceptions import DataError
+from rotordx.io import _limits
 
-__all__ = ["first_line", "pack_arrays", "run_isolated", "unpack_arrays", "vm_size"]
+__all__ = [
+    "first_line",
+    "pack_arrays",
+    "read_head",
+    "run_isolated",
+    "run_reader",
+    "unpack_arrays",
+    "vm_size",
+]
 
 
 def vm_size() -> int:
@@ -97,6 +107,41 @@ def _child(work: Callable[[Any], None], out, memory: int, *, forked: bool = True
         out.truncate()
         out.write(b"E" + f"{first_line(exc)}".encode("utf-8", "replace"))
     out.flush()
+
+
+def read_head(path: Path, n: int, prefix: str) -> tuple[int, bytes]:
+    """The size of ``path`` and its first ``n`` bytes; a failure to read as a DataError."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            return size, fh.read(n)
+    except OSError as exc:
+        raise DataError(f"{prefix}: {exc.strerror or exc}") from None
+
+
+def run_reader(
+    work: Callable[[Any], None],
+    *,
+    size: int,
+    memory: int | None,
+    timeout: float | None,
+    prefix: str,
+    what: str,
+) -> mmap.mmap | bytes:
+    """:func:`run_isolated` under the readers' limits for a file of ``size`` bytes.
+
+    ``memory`` defaults to ``MAX_READER_MEMORY`` plus ``READER_MEMORY_PER_BYTE``
+    per byte of the file, ``timeout`` to ``READER_TIMEOUT`` (:mod:`rotordx.io._limits`).
+    """
+    if memory is None:
+        memory = _limits.MAX_READER_MEMORY + _limits.READER_MEMORY_PER_BYTE * size
+    return run_isolated(
+        work,
+        memory=memory,
+        timeout=_limits.READER_TIMEOUT if timeout is None else timeout,
+        prefix=prefix,
+        what=what,
+    )
 
 
 def run_isolated(

@@ -30,11 +30,10 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError
-from rotordx.io import _limits
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
 from rotordx.io._optional import missing_reader
 from rotordx.io._time import RATE_TOLERANCE, agree, nominal_rate, time_rate, time_scale
-from rotordx.io.isolated import first_line, pack_arrays, run_isolated, unpack_arrays
+from rotordx.io.isolated import first_line, pack_arrays, read_head, run_reader, unpack_arrays
 from rotordx.io.recording import Recording
 
 __all__ = ["TDMS_MAGIC", "read_tdms"]
@@ -242,23 +241,17 @@ def read_tdms(
         raise missing_reader(exc, "reading TDMS files") from None
     path = Path(path)
     prefix = f"{path}: not a readable TDMS file"
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(4)
-    except OSError as exc:
-        raise DataError(f"{prefix}: {exc.strerror or exc}") from None
+    size, head = read_head(path, 4, prefix)
     if head != TDMS_MAGIC:
         raise DataError(
             f"{prefix} (truncated or another format?): starts with {head!r}; expected "
             f"{TDMS_MAGIC.decode()!r}"
         )
-    if memory is None:
-        memory = _limits.MAX_READER_MEMORY + _limits.READER_MEMORY_PER_BYTE * size
-    data = run_isolated(
+    data = run_reader(
         lambda out: _child(path, channels, out),
+        size=size,
         memory=memory,
-        timeout=_limits.READER_TIMEOUT if timeout is None else timeout,
+        timeout=timeout,
         prefix=prefix,
         what="the TDMS reader (npTDMS)",
     )

@@ -33,11 +33,10 @@ from typing import Any
 import numpy as np
 
 from rotordx.exceptions import DataError
-from rotordx.io import _limits
 from rotordx.io._limits import MAX_ABS_VALUE, first_too_large
 from rotordx.io._optional import missing_reader
 from rotordx.io._time import RATE_TOLERANCE, agree, nominal_rate
-from rotordx.io.isolated import first_line, pack_arrays, run_isolated, unpack_arrays
+from rotordx.io.isolated import first_line, pack_arrays, read_head, run_reader, unpack_arrays
 from rotordx.io.recording import Recording
 
 __all__ = ["DIRECTIONS", "read_uff"]
@@ -220,23 +219,17 @@ def read_uff(
         raise missing_reader(exc, "reading UFF files") from None
     path = Path(path)
     prefix = f"{path}: not a readable UFF file"
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(256)
-    except OSError as exc:
-        raise DataError(f"{prefix}: {exc.strerror or exc}") from None
+    size, head = read_head(path, 256, prefix)
     if not head.lstrip(b" \t\r\n").startswith(b"-1"):
         raise DataError(
             f"{prefix} (another format?): starts with {head[:16]!r}; expected a data set "
             "opening with the delimiter '    -1'"
         )
-    if memory is None:
-        memory = _limits.MAX_READER_MEMORY + _limits.READER_MEMORY_PER_BYTE * size
-    data = run_isolated(
+    data = run_reader(
         lambda out: _child(path, channels, out),
+        size=size,
         memory=memory,
-        timeout=_limits.READER_TIMEOUT if timeout is None else timeout,
+        timeout=timeout,
         prefix=prefix,
         what="the UFF reader (pyuff)",
     )
