@@ -713,17 +713,22 @@ def _bomb(claimed: int, actual: int) -> bytes:
     follow in the stream (compressed once, then cached)."""
     key = (claimed, actual)
     if key not in _BOMBS:
-        z = zlib.compressobj(9)
-        out = [z.compress(struct.pack("<II", 14, claimed))]
-        chunk = bytes(1 << 20)
-        left = actual
-        while left > 0:
-            out.append(z.compress(chunk[: min(left, len(chunk))]))
-            left -= len(chunk)
-        out.append(z.flush())
-        body = b"".join(out)
-        _BOMBS[key] = struct.pack("<II", 15, len(body)) + body
+        _BOMBS[key] = _compressed_element(struct.pack("<II", 14, claimed), actual)
     return _BOMBS[key]
+
+
+def _compressed_element(head: bytes, zeros: int) -> bytes:
+    """A miCOMPRESSED element: ``head`` then ``zeros`` zero bytes, deflated a MiB at a time."""
+    z = zlib.compressobj(9)
+    out = [z.compress(head)]
+    chunk = bytes(1 << 20)
+    left = zeros
+    while left > 0:
+        out.append(z.compress(chunk[: min(left, len(chunk))]))
+        left -= len(chunk)
+    out.append(z.flush())
+    body = b"".join(out)
+    return struct.pack("<II", 15, len(body)) + body
 
 
 def _honest_bomb(rows: int) -> bytes:
@@ -736,16 +741,7 @@ def _honest_bomb(rows: int) -> bytes:
         inner += struct.pack("<II", 5, 8) + struct.pack("<ii", rows, 1)
         inner += struct.pack("<II", 1, len(name)) + name.ljust(16, b"\0")
         head = struct.pack("<II", 14, len(inner) + 8 + data) + inner
-        z = zlib.compressobj(9)
-        out = [z.compress(head + struct.pack("<II", 9, data))]
-        chunk = bytes(1 << 20)
-        left = data
-        while left > 0:
-            out.append(z.compress(chunk[: min(left, len(chunk))]))
-            left -= len(chunk)
-        out.append(z.flush())
-        body = b"".join(out)
-        _BOMBS[key] = struct.pack("<II", 15, len(body)) + body
+        _BOMBS[key] = _compressed_element(head + struct.pack("<II", 9, data), data)
     return _BOMBS[key]
 
 
